@@ -1,0 +1,96 @@
+import type {Check} from '../../engine/check.js'
+import {ev} from '../../engine/parsed.js'
+import type {NodeModel} from '../../model/node-model.js'
+import {isFingerprint} from '../../sources/redact.js'
+import {describeProbe, iniOf, opt} from './util.js'
+
+const AGENT_INI = (m: NodeModel): string => `${m.paths.neutronConfigDir}/metadata_agent.ini`
+
+/** metadata_agent.ini: where nova is, how to reach it, and a secret to sign with. */
+export const agentConfig: Check<NodeModel> = {
+  evidence: ['node.agent-ini'],
+  hop: 'agent',
+  id: 'agent-config',
+  needs: ['agentIni'],
+  title: 'metadata_agent.ini: nova host, port, protocol and shared secret',
+  run(m, out) {
+    const ini = m.agentIni
+    const subject = AGENT_INI(m)
+    if (!iniOf(ini)) {
+      out.warn({code: 'AGENT_CONFIG_MISSING', evidence: [ev(ini, `${subject}: absent`)], fix: {commands: ['ls /etc/neutron', 'mdctl doctor --neutron-config-dir <dir>'], text: 'Point doctor at the directory holding metadata_agent.ini (containerised deployments keep it elsewhere), or run it on the node that runs the metadata agent.'}, subject, summary: 'metadata_agent.ini not found: agent settings are assumed to be the defaults'})
+      return
+    }
+    const host = opt(ini, ['DEFAULT', 'nova_metadata_host'])
+    const oldHost = opt(ini, ['DEFAULT', 'nova_metadata_ip'])
+    const port = opt(ini, ['DEFAULT', 'nova_metadata_port']) ?? '8775'
+    const proto = (opt(ini, ['DEFAULT', 'nova_metadata_protocol']) ?? 'http').toLowerCase()
+    const secret = opt(ini, ['DEFAULT', 'metadata_proxy_shared_secret'])
+    let bad = false
+    if (!host && oldHost) {
+      out.warn({code: 'AGENT_NOVA_METADATA_IP_OBSOLETE', evidence: [ev(ini, `nova_metadata_ip = ${oldHost}`)], fix: {commands: [`crudini --set ${subject} DEFAULT nova_metadata_host ${oldHost}`, 'systemctl restart neutron-metadata-agent'], text: 'nova_metadata_ip was renamed nova_metadata_host in Pike and removed in Queens: on Queens and later the agent ignores it and talks to 127.0.0.1.'}, subject, summary: `only the pre-Queens option nova_metadata_ip is set (${oldHost})`})
+    }
+    if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) {
+      bad = true
+      out.fail({code: 'AGENT_NOVA_PORT_INVALID', evidence: [ev(ini, `nova_metadata_port = ${port}`)], fix: {commands: [`crudini --set ${subject} DEFAULT nova_metadata_port 8775`, 'systemctl restart neutron-metadata-agent'], text: "Set nova_metadata_port to nova's metadata_listen_port (8775 by default)."}, subject, summary: `nova_metadata_port "${port}" is not a port`})
+    }
+    if (proto !== 'http' && proto !== 'https') {
+      bad = true
+      out.fail({code: 'AGENT_NOVA_PROTOCOL_INVALID', evidence: [ev(ini, `nova_metadata_protocol = ${proto}`)], fix: {commands: [`crudini --set ${subject} DEFAULT nova_metadata_protocol http`], text: 'nova_metadata_protocol must be http or https.'}, subject, summary: `nova_metadata_protocol "${proto}" is neither http nor https`})
+    }
+    if (!secret) {
+      out.warn({code: 'AGENT_SECRET_EMPTY', evidence: [ev(ini, 'metadata_proxy_shared_secret is empty or unset')], fix: {commands: [`crudini --set ${subject} DEFAULT metadata_proxy_shared_secret <secret>`, "and the same value in nova.conf [neutron] metadata_proxy_shared_secret"], text: 'An empty secret signs with an empty key: it works only if nova is empty too, and then anyone reaching nova can read any instance\'s metadata.'}, subject, summary: 'no shared secret: instance ids are signed with an empty key'})
+    }
+    if (!bad) out.pass({code: 'AGENT_CONFIG_OK', evidence: [ev(ini, `nova ${proto}://${host ?? oldHost ?? '127.0.0.1 (default)'}:${port}, secret ${secret && isFingerprint(secret) ? 'set (fingerprinted)' : secret ? 'set' : 'empty'}`)], subject, summary: `agent talks to ${proto}://${host ?? oldHost ?? '127.0.0.1'}:${port}`})
+  },
+}
+
+const AGENT_CMD = /neutron-metadata-agent|neutron-ovn-metadata-agent|neutron-ovn-agent|mdctl.* reference (agent|up)|run\.js reference (agent|up)/
+
+/** The agent process runs. */
+export const agentProcess: Check<NodeModel> = {
+  evidence: ['node.ps'],
+  hop: 'agent',
+  id: 'agent-process',
+  needs: ['ps'],
+  title: 'neutron-metadata-agent is running',
+  run(m, out) {
+    const procs = (m.ps.ok ? m.ps.value : []).filter((p) => AGENT_CMD.test(p.args.join(' ')))
+    if (procs.length > 0) {
+      out.pass({code: 'AGENT_RUNNING', evidence: [ev(m.ps, procs.slice(0, 3).map((p) => `${p.pid} ${p.user} ${p.args.join(' ').slice(0, 140)}`).join(' | '))], subject: 'neutron-metadata-agent', summary: `${procs.length} agent process(es) running`})
+      return
+    }
+    out.fail({code: 'AGENT_NOT_RUNNING', evidence: [ev(m.ps, 'no neutron-metadata-agent / neutron-ovn-metadata-agent process')], fix: {commands: ['systemctl restart neutron-metadata-agent', 'journalctl -u neutron-metadata-agent -n 50'], text: 'Start the metadata agent (in containerised deployments: its container) and read its log for the reason it stopped.'}, subject: 'neutron-metadata-agent', summary: 'the metadata agent is not running on this node'})
+  },
+}
+
+/** A GET over the socket as haproxy would send it: the agent answering at all (even 404) proves socket and agent work. */
+export const agentProbe: Check<NodeModel> = {
+  active: true,
+  evidence: ['probe.agent'],
+  hop: 'agent',
+  id: 'agent-probe',
+  needs: [],
+  applies: (m) => (m.passive ? '--passive: no active probes' : m.agentProbes.size === 0 ? 'no agent probe was made' : undefined),
+  title: 'the agent answers a request over its socket',
+  run(m, out) {
+    const [param, p] = [...m.agentProbes.entries()].find(([k]) => k.endsWith('@192.0.2.1')) ?? [...m.agentProbes.entries()][0] ?? []
+    if (!p || !param) return
+    if (!p.ok) {
+      out.info({code: 'NOT_EVALUATED', subject: m.paths.socketPath, summary: p.reason})
+      return
+    }
+    const o = p.value
+    const subject = m.paths.socketPath
+    if (o.kind === 'failed') {
+      out.fail({code: o.how === 'timeout' ? 'AGENT_PROBE_TIMEOUT' : 'AGENT_NOT_ANSWERING', evidence: [ev(p, describeProbe(o))], fix: {commands: ['systemctl restart neutron-metadata-agent', 'journalctl -u neutron-metadata-agent -n 50'], text: o.how === 'timeout' ? 'The agent accepted the connection but did not answer in 5 s: it is stuck (RPC to neutron-server, or all workers busy).' : 'The agent does not accept connections on its socket.'}, subject, summary: `probe over the socket: ${describeProbe(o)}`})
+      return
+    }
+    const {status, body} = o.response
+    if (status === 200 || status === 404 || status === 403 || status === 503 || status === 400) {
+      const meaning = status === 404 ? 'not found, as expected for a probe address' : status === 503 && /remote metadata server/i.test(body) ? 'nova unreachable from the agent (see the nova hop)' : status === 403 ? 'nova rejected the signature (see the signature hop)' : 'answered'
+      out.pass({code: 'AGENT_ANSWERS', evidence: [ev(p, describeProbe(o))], subject, summary: `the agent answers over the socket: HTTP ${status}, ${meaning}`})
+      return
+    }
+    out.fail({code: 'AGENT_ERROR', evidence: [ev(p, describeProbe(o))], fix: {commands: ['journalctl -u neutron-metadata-agent -n 100 | grep -iE "error|exception"'], text: 'The agent fails the request itself (500: RPC to neutron-server failing, or a missing X-Forwarded-For): read its log around the probe time.'}, subject, summary: `the agent answers HTTP ${status} to a plain request`})
+  },
+}

@@ -1,0 +1,50 @@
+import {hostname} from 'node:os'
+import {existsSync, readdirSync} from 'node:fs'
+
+import {Command, Flags} from '@oclif/core'
+
+import type {NodeOptions} from '../engine/collect-node.js'
+import {runDoctor} from '../engine/doctor.js'
+import {badScope, nodeFlags} from '../lib/node-flags.js'
+import {withProgress} from '../lib/progress.js'
+import {RecordingSource, writeBundle} from '../sources/bundle.js'
+import {LiveNodeSource} from '../sources/live-node.js'
+
+export default class Capture extends Command {
+  static override summary = 'Record what doctor reads into a bundle that `doctor --from` replays to the same findings.'
+  static override description = `The bundle is a directory: manifest.json (tool version, host, time, and for each item its argv, exit code, duration and file) plus the raw outputs under items/.
+Shared secrets are replaced by salted fingerprints at capture time (the salt is in the manifest), other credentials by <redacted>: the bundle can be attached to a ticket.`
+
+  static override examples = ['<%= config.bin %> <%= command.id %> --out /tmp/md-$(hostname)', '<%= config.bin %> <%= command.id %> --out bundle --router 5a3c3b4e-1111-2222-3333-444455556666']
+
+  static override flags = {
+    ...nodeFlags,
+    out: Flags.string({description: 'directory to write the bundle to (must not exist, or be empty)', required: true}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Capture)
+    const bad = badScope(flags)
+    if (bad) this.error(bad, {exit: 2})
+    if (existsSync(flags.out) && readdirSync(flags.out).length > 0) this.error(`${flags.out} exists and is not empty: pick a new directory`, {exit: 2})
+    if (process.platform !== 'linux') this.error('capture reads Linux network namespaces: run it on the network node', {exit: 2})
+    const opts: NodeOptions = {
+      concurrency: flags.concurrency,
+      instanceIps: flags['instance-ip'],
+      namespaces: flags.namespace,
+      networks: flags.network,
+      neutronConfigDir: flags['neutron-config-dir'] ?? '/etc/neutron',
+      novaConfig: flags['nova-config'] ?? '/etc/nova/nova.conf',
+      passive: flags.passive,
+      routers: flags.router,
+      statePath: flags['state-path'],
+    }
+    const source = new RecordingSource(new LiveNodeSource())
+    const {report} = await withProgress(process.stderr.isTTY === true, `mdctl capture (${source.origin})`, (p) => runDoctor(source, opts, p))
+    const saved = Object.fromEntries(Object.entries(opts).filter(([k, v]) => v !== undefined && k !== 'concurrency'))
+    const manifest = await writeBundle(flags.out, {host: hostname(), kind: 'node', options: saved, source}, source.captures)
+    this.log(`wrote ${manifest.items.length} item(s) to ${flags.out}`)
+    this.log(`verdict at capture time: ${report.verdict.status}${report.verdict.firstFailingHop ? ` at ${report.verdict.firstFailingHop}` : ''}`)
+    this.log(`replay: mdctl doctor --from ${flags.out}`)
+  }
+}

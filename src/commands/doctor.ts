@@ -1,0 +1,75 @@
+import {Command, Flags} from '@oclif/core'
+
+import type {NodeOptions} from '../engine/collect-node.js'
+import {runDoctor} from '../engine/doctor.js'
+import {exitCodeFor} from '../engine/report.js'
+import {paintFor} from '../lib/color.js'
+import {badScope, nodeFlags} from '../lib/node-flags.js'
+import {withProgress} from '../lib/progress.js'
+import {renderText} from '../render/text.js'
+import type {Report} from '../report/types.js'
+import {BundleError, BundleSource} from '../sources/bundle.js'
+import {LiveNodeSource} from '../sources/live-node.js'
+import type {Source} from '../sources/source.js'
+
+export default class Doctor extends Command {
+  static override summary = 'Find where metadata requests stop on a neutron network node, live or from a capture bundle.'
+  static override description = `Walks the metadata path hop by hop: DHCP route options, qrouter/qdhcp/ovnmeta namespaces, the iptables intercept, the haproxy proxy, the unix socket, neutron-metadata-agent, nova's metadata API, the shared-secret signature and (with --instance-ip) the instance lookup.
+Only reads: active probes are plain GETs with User-Agent mdctl/<version>; --passive turns them off.
+Exit codes: 0 ok or warnings only, 1 at least one failure, 2 nothing could be evaluated or bad usage.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --router 5a3c3b4e-1111-2222-3333-444455556666 --instance-ip 10.0.0.5',
+    '<%= config.bin %> <%= command.id %> --from fixtures/seed-havana-router --json',
+  ]
+
+  static override enableJsonFlag = true
+
+  static override flags = {
+    ...nodeFlags,
+    from: Flags.string({description: 'replay a capture bundle (from `mdctl capture`) instead of reading this host'}),
+    verbose: Flags.boolean({char: 'v', description: 'show passing findings, all evidence and every check run'}),
+  }
+
+  async run(): Promise<Report> {
+    const {flags} = await this.parse(Doctor)
+    const bad = badScope(flags)
+    if (bad) this.error(bad, {exit: 2})
+    let source: Source
+    let saved: Partial<NodeOptions> = {}
+    if (flags.from) {
+      try {
+        const b = await BundleSource.open(flags.from)
+        if (b.manifest.kind !== 'node') this.error(`${flags.from} is a ${b.manifest.kind} bundle: replay it with \`mdctl guest --from\``, {exit: 2})
+        source = b
+        saved = b.manifest.options as Partial<NodeOptions>
+      } catch (error) {
+        if (error instanceof BundleError) this.error(error.message, {exit: 2})
+        throw error
+      }
+    } else {
+      if (process.platform !== 'linux') this.error('live doctor reads Linux network namespaces: run it on the network node, or replay a bundle with --from', {exit: 2})
+      source = new LiveNodeSource()
+      if (process.getuid?.() !== 0 && !this.jsonEnabled()) {
+        this.logToStderr('note: not root: namespace scans (iptables, listeners, addresses), the process map and root-owned configs need root; those checks will be not evaluated')
+      }
+    }
+    const pick = <T>(flag: T | undefined, key: keyof NodeOptions): T | undefined => flag ?? (saved[key] as T | undefined)
+    const opts: NodeOptions = {
+      concurrency: flags.concurrency,
+      instanceIps: pick(flags['instance-ip'], 'instanceIps'),
+      namespaces: pick(flags.namespace, 'namespaces'),
+      networks: pick(flags.network, 'networks'),
+      neutronConfigDir: pick(flags['neutron-config-dir'], 'neutronConfigDir') ?? '/etc/neutron',
+      novaConfig: pick(flags['nova-config'], 'novaConfig') ?? '/etc/nova/nova.conf',
+      passive: flags.passive || (flags.from !== undefined && saved.passive === true),
+      routers: pick(flags.router, 'routers'),
+      statePath: pick(flags['state-path'], 'statePath'),
+    }
+    const {report} = await withProgress(!this.jsonEnabled() && process.stderr.isTTY === true, `mdctl doctor (${source.origin})`, (p) => runDoctor(source, opts, p))
+    if (!this.jsonEnabled()) this.log(renderText(report, {paint: await paintFor(process.stdout), verbose: flags.verbose}))
+    process.exitCode = exitCodeFor(report)
+    return report
+  }
+}

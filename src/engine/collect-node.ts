@@ -1,0 +1,183 @@
+import {availableParallelism} from 'node:os'
+
+import type {EvidenceKey, Paths} from '../evidence/registry.js'
+import {stdoutOf} from '../parsers/errors.js'
+import {getFirst, parseIni} from '../parsers/ini.js'
+import type {Capture} from '../sources/capture.js'
+import {pool} from '../sources/exec.js'
+import type {ProbeSpec, Source} from '../sources/source.js'
+
+export interface NodeScope {
+  routers?: readonly string[]
+  networks?: readonly string[]
+  namespaces?: readonly string[]
+  instanceIps?: readonly string[]
+}
+
+export interface NodeOptions extends NodeScope {
+  neutronConfigDir: string
+  novaConfig: string
+  /** from --state-path; else neutron.conf's state_path; else /var/lib/neutron */
+  statePath?: string
+  passive: boolean
+  concurrency?: number
+}
+
+/** Everything doctor collected, keyed by `key` or `key[param]`, plus the paths it resolved. */
+export interface NodeCollection {
+  paths: Paths
+  namespaces: string[]
+  captures: Map<string, Capture>
+  probed: boolean
+}
+
+export const captureId = (key: string, param?: string): string => (param === undefined ? key : `${key}[${param}]`)
+
+export const METADATA_NS = /^(qrouter|qdhcp|ovnmeta)-(.+)$/
+const PROBE_IP = '192.0.2.1' // TEST-NET-1: never a guest, so the agent must answer "not found"
+
+/** A value from an ini capture, or undefined when the file is absent or unusable. */
+function iniValue(c: Capture | undefined, options: Array<[string, string]>): string | undefined {
+  if (!c) return undefined
+  try {
+    return getFirst(parseIni(stdoutOf(c)), options)
+  } catch {
+    return undefined
+  }
+}
+
+const substitute = (v: string, statePath: string): string => v.replaceAll('$state_path', statePath).replaceAll('${state_path}', statePath)
+
+export function resolvePaths(opts: NodeOptions, neutronConf?: Capture, agentIni?: Capture): Paths {
+  const statePath = opts.statePath ?? iniValue(neutronConf, [['DEFAULT', 'state_path']]) ?? '/var/lib/neutron'
+  const sock = iniValue(agentIni, [['DEFAULT', 'metadata_proxy_socket']]) ?? iniValue(neutronConf, [['DEFAULT', 'metadata_proxy_socket']])
+  return {
+    neutronConfigDir: opts.neutronConfigDir,
+    novaConfig: opts.novaConfig,
+    socketPath: sock ? substitute(sock, statePath) : `${statePath}/metadata_proxy`,
+    statePath,
+  }
+}
+
+export function inScope(ns: string, s: NodeScope): boolean {
+  const m = METADATA_NS.exec(ns)
+  if (!m) return false
+  const any = Boolean(s.routers?.length || s.networks?.length || s.namespaces?.length)
+  if (!any) return true
+  const [, kind, id] = m
+  return Boolean(s.namespaces?.includes(ns) || (kind === 'qrouter' && s.routers?.includes(id ?? '')) || (kind !== 'qrouter' && s.networks?.includes(id ?? '')))
+}
+
+/** Names from a `node.netns` capture ("<inode> <name>" lines). */
+export function netnsNames(c: Capture | undefined): string[] {
+  if (!c || c.exitCode !== 0) return []
+  return c.stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[1] ?? '')
+    .filter((n) => /^[A-Za-z0-9_.-]{1,128}$/.test(n))
+}
+
+export function novaBaseUrl(agentIni: Capture | undefined): string {
+  const host = iniValue(agentIni, [['DEFAULT', 'nova_metadata_host'], ['DEFAULT', 'nova_metadata_ip']]) ?? '127.0.0.1'
+  const port = iniValue(agentIni, [['DEFAULT', 'nova_metadata_port']]) ?? '8775'
+  const proto = iniValue(agentIni, [['DEFAULT', 'nova_metadata_protocol']]) ?? 'http'
+  return `${proto}://${host.includes(':') ? `[${host}]` : host}:${port}`
+}
+
+/**
+ * Plans and runs doctor's collection. Every later step is derived from evidence already
+ * collected, so a bundle replays through exactly the same plan as the live run.
+ */
+export async function collectNode(source: Source, opts: NodeOptions, progress: (msg: string) => void = () => {}): Promise<NodeCollection> {
+  const captures = new Map<string, Capture>()
+  const keep = (c: Capture): Capture => {
+    captures.set(captureId(c.key, c.param), c)
+    return c
+  }
+  const boot: Paths = {neutronConfigDir: opts.neutronConfigDir, novaConfig: opts.novaConfig, socketPath: '', statePath: opts.statePath ?? ''}
+  progress('reading neutron and nova configuration')
+  const configKeys: EvidenceKey[] = ['node.neutron-conf', 'node.agent-ini', 'node.l3-ini', 'node.dhcp-ini', 'node.nova-conf']
+  const [neutronConf, agentIni] = await Promise.all(configKeys.map(async (k) => keep(await source.get(k, boot))))
+  const paths = resolvePaths(opts, neutronConf, agentIni)
+
+  progress('listing namespaces, processes and sockets')
+  const nodeKeys: EvidenceKey[] = ['node.netns', 'node.ps', 'node.proc-net', 'node.unix-listeners', 'node.proxy-conf-dir']
+  const [netns, , , , confDir] = await Promise.all(nodeKeys.map(async (k) => keep(await source.get(k, paths))))
+  const namespaces = netnsNames(netns).filter((n) => inScope(n, opts))
+
+  const limit = opts.concurrency ?? Math.min(2 * availableParallelism(), 8)
+  progress(`scanning ${namespaces.length} namespace(s), ${limit} at a time`)
+  await pool(namespaces, limit, async (ns) => {
+    for (const c of await source.netns(ns, paths)) keep(c)
+  })
+
+  // proxy configs: one per namespace in scope, plus any on disk for ids in scope
+  const confs = new Set<string>()
+  for (const ns of namespaces) {
+    const [, kind, id] = METADATA_NS.exec(ns) ?? []
+    confs.add(`${kind === 'ovnmeta' ? 'ovn' : 'ns'}-metadata-proxy/${id}.conf`)
+  }
+  if (confDir?.exitCode === 0) {
+    for (const rel of confDir.stdout.split('\n').map((l) => l.trim()).filter(Boolean)) {
+      const id = /([^/]+)\.conf$/.exec(rel)?.[1] ?? ''
+      const scoped = Boolean(opts.routers?.length || opts.networks?.length || opts.namespaces?.length)
+      if (!scoped || opts.routers?.includes(id) || opts.networks?.includes(id) || namespaces.some((n) => n.endsWith(id))) confs.add(rel)
+    }
+  }
+  progress(`reading ${confs.size} proxy config(s), pid files and DHCP options`)
+  const ids = [...confs].map((rel) => /([^/]+)\.conf$/.exec(rel)?.[1] ?? '')
+  await pool([...confs], limit * 4, async (rel) => keep(await source.get('node.proxy-conf', paths, rel)))
+  await pool(ids, limit * 4, async (id) => {
+    const c = keep(await source.get('node.pidfile', paths, `${id}.pid.haproxy`))
+    if (c.exitCode !== 0) keep(await source.get('node.pidfile', paths, `${id}.pid`))
+  })
+  const nets = namespaces.flatMap((n) => (n.startsWith('qdhcp-') ? [n.slice('qdhcp-'.length)] : []))
+  await pool(nets, limit * 4, async (net) => keep(await source.get('node.dhcp-opts', paths, net)))
+
+  // the agent socket, and any other socket path a proxy config points at
+  const sockets = new Set([paths.socketPath])
+  for (const rel of confs) {
+    const c = captures.get(captureId('node.proxy-conf', rel))
+    const m = c?.exitCode === 0 ? /^\s*server\s+\S+\s+(\/\S+)/m.exec(c.stdout) : null
+    if (m?.[1]) sockets.add(m[1])
+  }
+  for (const s of sockets) keep(await source.get('node.socket-stat', paths, s))
+
+  if (!opts.passive) {
+    progress('probing the agent socket and nova (read-only GETs)')
+    await Promise.all(planProbes(paths, namespaces, agentIni, opts).map(async (p) => keep(await source.probe(p, paths))))
+  }
+  return {captures, namespaces, paths, probed: !opts.passive}
+}
+
+export function planProbes(paths: Paths, namespaces: readonly string[], agentIni: Capture | undefined, opts: NodeScope): ProbeSpec[] {
+  const nova = novaBaseUrl(agentIni)
+  const probes: ProbeSpec[] = [
+    {key: 'probe.nova-root', param: nova, url: `${nova}/`},
+    {key: 'probe.nova-signed', param: nova, url: `${nova}/openstack`},
+  ]
+  // one agent probe per router/network in scope is enough to prove the socket answers; each costs
+  // the real agent an RPC to neutron-server, so keep the count small
+  const targets = namespaces.flatMap((ns) => {
+    const [, kind, id] = METADATA_NS.exec(ns) ?? []
+    return kind && id && kind !== 'ovnmeta' ? [{id, kind: kind === 'qrouter' ? 'router' : 'network'}] : []
+  })
+  const first = targets[0]
+  const ips = opts.instanceIps?.length ? opts.instanceIps : [PROBE_IP]
+  const agentTargets = opts.instanceIps?.length ? targets : first ? [first] : []
+  for (const t of agentTargets.slice(0, 16)) {
+    for (const ip of ips) {
+      probes.push({
+        headers: {'X-Forwarded-For': ip, [t.kind === 'router' ? 'X-Neutron-Router-ID' : 'X-Neutron-Network-ID']: t.id},
+        key: 'probe.agent',
+        param: `${t.kind}:${t.id}@${ip}`,
+        url: 'http://169.254.169.254/',
+      })
+    }
+  }
+  if (!first) probes.push({headers: {'X-Forwarded-For': PROBE_IP}, key: 'probe.agent', param: `none@${PROBE_IP}`, url: 'http://169.254.169.254/'})
+  // DHCP / OVN namespaces bind 169.254.169.254:80 themselves and can be probed from inside;
+  // qrouter namespaces cannot (neutron's INPUT rule drops local traffic to 9697)
+  for (const ns of namespaces.filter((n) => !n.startsWith('qrouter-')).slice(0, 64)) probes.push({key: 'probe.ns-http', netns: ns, param: ns})
+  return probes
+}

@@ -1,0 +1,61 @@
+import {HOPS, type Hop, HOP_TITLES} from '../hops.js'
+import type {CheckRun, Finding, HopStatus, Report} from '../report/types.js'
+import {VERSION} from '../version.js'
+import type {CheckResult} from './check.js'
+
+const SEVERITY_ORDER = {fail: 0, info: 2, pass: 3, warn: 1} as const
+
+export function buildReport(source: Report['source'], results: readonly CheckResult[]): Report {
+  const findings: Finding[] = []
+  const checks: CheckRun[] = []
+  for (const r of results) {
+    checks.push(r.run)
+    findings.push(...r.findings)
+  }
+  const hops = HOPS.map((hop) => {
+    const runs = checks.filter((c) => c.hop === hop)
+    const fs = findings.filter((f) => f.hop === hop)
+    let status: HopStatus
+    if (fs.some((f) => f.severity === 'fail')) status = 'fail'
+    else if (fs.some((f) => f.severity === 'warn')) status = 'warn'
+    else if (runs.some((c) => c.status === 'ran')) status = 'pass'
+    else if (runs.some((c) => c.status === 'not-evaluated' || c.status === 'crashed')) status = 'not-evaluated'
+    else status = 'skip'
+    return {checks: runs.map((c) => c.id), hop, status}
+  })
+  const firstFailingHop = HOPS.find((h) => findings.some((f) => f.hop === h && f.severity === 'fail')) ?? null
+  const ran = checks.some((c) => c.status === 'ran')
+  const status: Report['verdict']['status'] = firstFailingHop ? 'broken' : !ran ? 'unknown' : findings.some((f) => f.severity === 'warn') ? 'degraded' : 'ok'
+  // fail first, then warn, in path order: the renderers and readers meet the root cause first
+  findings.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || HOPS.indexOf(a.hop) - HOPS.indexOf(b.hop))
+  return {
+    checks,
+    findings,
+    hops,
+    schemaVersion: 1,
+    source,
+    tool: {name: 'mdctl', version: VERSION},
+    verdict: {firstFailingHop, status, summary: summarise(status, firstFailingHop, findings, checks)},
+  }
+}
+
+function summarise(status: Report['verdict']['status'], hop: Hop | null, findings: readonly Finding[], checks: readonly CheckRun[]): string {
+  const notEval = checks.filter((c) => c.status === 'not-evaluated' || c.status === 'crashed').length
+  const tail = notEval ? ` (${notEval} check(s) not evaluated)` : ''
+  if (status === 'broken' && hop) {
+    const first = findings.find((f) => f.hop === hop && f.severity === 'fail')
+    const more = findings.filter((f) => f.severity === 'fail').length - 1
+    return `metadata path broken at ${hop} (${HOP_TITLES[hop]}): ${first?.subject ?? ''}: ${first?.summary ?? ''}${more > 0 ? ` (+${more} more failure(s))` : ''}${tail}`
+  }
+  if (status === 'unknown') return `nothing could be evaluated${tail}`
+  const warns = findings.filter((f) => f.severity === 'warn').length
+  if (status === 'degraded') return `metadata path works with ${warns} warning(s); first: ${findings.find((f) => f.severity === 'warn')?.summary ?? ''}${tail}`
+  return `metadata path looks healthy: ${checks.filter((c) => c.status === 'ran').length} check(s) passed${tail}`
+}
+
+/** CONTRACT exit codes: 0 ok/degraded, 1 broken, 2 nothing evaluated. */
+export function exitCodeFor(r: Report): number {
+  if (r.verdict.status === 'broken') return 1
+  if (r.verdict.status === 'unknown') return 2
+  return 0
+}

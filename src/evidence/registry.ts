@@ -1,0 +1,97 @@
+/**
+ * Every piece of evidence mdctl looks at, by one name. Each entry says how a live source gets it
+ * (a file, or an argv: never a shell string built from input), where it sits in a capture bundle,
+ * and how it is redacted. Live, ssh and bundle replay all go through this table.
+ */
+export type Scope = 'node' | 'netns' | 'probe' | 'guest'
+
+export interface Paths {
+  neutronConfigDir: string
+  novaConfig: string
+  statePath: string
+  /** the metadata agent's unix socket, from metadata_agent.ini or its default */
+  socketPath: string
+}
+
+interface Base {
+  readonly scope: Scope
+  readonly title: string
+  readonly redact?: 'ini'
+}
+
+export type EvidenceSpec =
+  | (Base & {readonly kind: 'file'; readonly path: (p: Paths, param?: string) => string})
+  | (Base & {readonly kind: 'command'; readonly argv: (p: Paths, param?: string) => readonly string[]})
+  /** collected by the source's own code (directory scans, /proc, HTTP probes); argv is descriptive */
+  | (Base & {readonly kind: 'internal'; readonly argv: (p: Paths, param?: string) => readonly string[]})
+
+const file = (title: string, path: (p: Paths, param?: string) => string, redact?: 'ini'): EvidenceSpec => ({
+  kind: 'file',
+  path,
+  scope: 'node',
+  title,
+  ...(redact ? {redact} : {}),
+})
+
+export const EVIDENCE = {
+  'node.neutron-conf': file('neutron.conf', (p) => `${p.neutronConfigDir}/neutron.conf`, 'ini'),
+  'node.agent-ini': file('metadata_agent.ini', (p) => `${p.neutronConfigDir}/metadata_agent.ini`, 'ini'),
+  'node.l3-ini': file('l3_agent.ini', (p) => `${p.neutronConfigDir}/l3_agent.ini`, 'ini'),
+  'node.dhcp-ini': file('dhcp_agent.ini', (p) => `${p.neutronConfigDir}/dhcp_agent.ini`, 'ini'),
+  'node.nova-conf': file('nova.conf', (p) => p.novaConfig, 'ini'),
+  'node.netns': {kind: 'internal', scope: 'node', title: 'network namespaces in /run/netns (name, inode)', argv: () => ['ls', '-1i', '/run/netns']},
+  'node.ps': {kind: 'command', scope: 'node', title: 'process list', argv: () => ['ps', '-eww', '-o', 'pid=,user=,args=']},
+  'node.proc-net': {
+    kind: 'internal',
+    scope: 'node',
+    title: 'network namespace and socket inodes of metadata-related processes (/proc)',
+    argv: () => ['read', '/proc/*/ns/net', '/proc/*/fd'],
+  },
+  'node.unix-listeners': {kind: 'command', scope: 'node', title: 'listening unix sockets', argv: () => ['ss', '-H', '-x', '-l', '-n']},
+  'node.proxy-conf-dir': {
+    kind: 'internal',
+    scope: 'node',
+    title: 'metadata proxy config files',
+    argv: (p) => ['ls', '-1', `${p.statePath}/ns-metadata-proxy`, `${p.statePath}/ovn-metadata-proxy`],
+  },
+  'node.proxy-conf': file('haproxy config of a metadata proxy', (p, param) => `${p.statePath}/${param ?? ''}`),
+  'node.pidfile': file('metadata proxy pid file', (p, param) => `${p.statePath}/external/pids/${param ?? ''}`),
+  'node.dhcp-opts': file('dnsmasq options file of a network', (p, param) => `${p.statePath}/dhcp/${param ?? ''}/opts`),
+  'node.socket-stat': {
+    kind: 'internal',
+    scope: 'node',
+    title: 'stat of the metadata agent socket',
+    argv: (p, param) => ['stat', '-c', '%n|%F|%a|%u|%g|%U|%G|%i', param ?? p.socketPath],
+  },
+  'netns.iptables': {kind: 'command', scope: 'netns', title: 'iptables rules in a namespace', argv: () => ['iptables-save']},
+  'netns.listeners': {kind: 'command', scope: 'netns', title: 'TCP listeners in a namespace', argv: () => ['ss', '-H', '-n', '-t', '-e', 'state', 'listening']},
+  'netns.addr': {kind: 'command', scope: 'netns', title: 'addresses in a namespace', argv: () => ['ip', '-json', 'addr']},
+  'probe.ns-http': {
+    kind: 'internal',
+    scope: 'probe',
+    title: 'HTTP GET of 169.254.169.254 from inside a DHCP/OVN namespace',
+    argv: () => ['curl', '-sS', '-i', '-m', '3', 'http://169.254.169.254/'],
+  },
+  'probe.agent': {
+    kind: 'internal',
+    scope: 'probe',
+    title: 'HTTP GET over the agent socket, as the proxy would send it',
+    argv: (p, param) => ['http-get', `unix:${p.socketPath}`, '/', param ?? ''],
+  },
+  'probe.nova-root': {kind: 'internal', scope: 'probe', title: "HTTP GET / of nova's metadata API", argv: (_p, param) => ['http-get', `${param ?? ''}/`]},
+  'probe.nova-signed': {
+    kind: 'internal',
+    scope: 'probe',
+    title: 'signed HTTP GET of a random instance id (404 = secret accepted, 403 = mismatch)',
+    argv: (_p, param) => ['http-get', `${param ?? ''}/openstack`, 'X-Instance-ID: <random>', 'X-Instance-ID-Signature: <hmac>'],
+  },
+} as const satisfies Record<string, EvidenceSpec>
+
+export type EvidenceKey = keyof typeof EVIDENCE
+
+/** Where a capture lives inside a bundle: `items/<key>[/<param>].txt`, with the parameter made path-safe. */
+export function bundleFile(key: string, param?: string): string {
+  if (param === undefined) return `items/${key}.txt`
+  const safe = param.replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^\.+/, '_').slice(0, 150)
+  return `items/${key}/${safe}.txt`
+}

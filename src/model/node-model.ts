@@ -1,0 +1,192 @@
+import type {NodeCollection, NodeOptions} from '../engine/collect-node.js'
+import {captureId, METADATA_NS} from '../engine/collect-node.js'
+import {parseCapture, parseOptionalFile, type Parsed} from '../engine/parsed.js'
+import type {Paths} from '../evidence/registry.js'
+import {parseDnsmasqOpts, type DnsmasqOpt} from '../parsers/dnsmasq-opts.js'
+import {ParseError} from '../parsers/errors.js'
+import {parseHaproxyConfig, type HaproxyConfig} from '../parsers/haproxy-config.js'
+import {parseRawHttpResponse} from '../parsers/http-response.js'
+import {parseIni, type Ini} from '../parsers/ini.js'
+import {parseIpAddrJson, type Link} from '../parsers/ip-addr.js'
+import {parseIptablesSave, type IptablesSave} from '../parsers/iptables-save.js'
+import {parsePsOutput} from '../parsers/ps.js'
+import {parseSsListeners, type Listener} from '../parsers/ss-listeners.js'
+import {parseStat} from '../parsers/stat.js'
+import type {Capture} from '../sources/capture.js'
+
+export type PsEntry = ReturnType<typeof parsePsOutput>[number]
+export type StatInfo = ReturnType<typeof parseStat>
+export type HttpResponse = ReturnType<typeof parseRawHttpResponse>
+
+export interface ProcEntry {
+  pid: number
+  uid: number
+  comm: string
+  cmdline: string[]
+  netns: number
+  sockets: number[]
+}
+
+export interface NetnsEntry {
+  name: string
+  inode: number
+}
+
+/** What an active probe got: a response, or the way the connection failed. */
+export type ProbeOutcome =
+  | {readonly kind: 'response'; readonly response: HttpResponse}
+  | {readonly kind: 'failed'; readonly exitCode: number; readonly how: 'refused' | 'timeout' | 'empty-reply' | 'reset' | 'not-found' | 'other'; readonly detail: string}
+
+export interface NamespaceModel {
+  readonly name: string
+  readonly kind: 'qrouter' | 'qdhcp' | 'ovnmeta'
+  readonly id: string
+  readonly inode: number
+  readonly iptables: Parsed<IptablesSave>
+  readonly listeners: Parsed<Listener[]>
+  readonly addrs: Parsed<Link[]>
+  /** relative config path under the state path */
+  readonly proxyConfPath: string
+  readonly proxyConf: Parsed<HaproxyConfig | undefined>
+  readonly pidFile: Parsed<number | undefined>
+  readonly dhcpOpts?: Parsed<DnsmasqOpt[] | undefined>
+  readonly probe?: Parsed<ProbeOutcome>
+}
+
+export interface NodeModel {
+  readonly paths: Paths
+  readonly passive: boolean
+  readonly scoped: boolean
+  readonly options: NodeOptions
+  readonly neutronConf: Parsed<Ini | undefined>
+  readonly agentIni: Parsed<Ini | undefined>
+  readonly l3Ini: Parsed<Ini | undefined>
+  readonly dhcpIni: Parsed<Ini | undefined>
+  readonly novaConf: Parsed<Ini | undefined>
+  readonly netns: Parsed<NetnsEntry[]>
+  readonly namespaces: readonly NamespaceModel[]
+  readonly ps: Parsed<PsEntry[]>
+  readonly procNet: Parsed<ProcEntry[]>
+  readonly unixListeners: Parsed<Listener[]>
+  /** every proxy config read, also those without a namespace: relative path → config */
+  readonly proxyConfs: ReadonlyMap<string, Parsed<HaproxyConfig | undefined>>
+  readonly sockets: ReadonlyMap<string, Parsed<StatInfo | undefined>>
+  readonly novaRoot: Parsed<ProbeOutcome>
+  readonly novaSigned: Parsed<ProbeOutcome>
+  readonly agentProbes: ReadonlyMap<string, Parsed<ProbeOutcome>>
+}
+
+export function parseNetnsList(text: string): NetnsEntry[] {
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => {
+      const m = /^\s*(\d+)\s+(\S+)\s*$/.exec(l)
+      if (!m) throw new ParseError(`not an "inode name" line: ${l.slice(0, 80)}`)
+      return {inode: Number(m[1]), name: m[2] ?? ''}
+    })
+}
+
+export function parseProcNet(text: string): ProcEntry[] {
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => {
+      let v: unknown
+      try {
+        v = JSON.parse(l)
+      } catch {
+        throw new ParseError(`not a JSON line: ${l.slice(0, 80)}`)
+      }
+      const o = v as Partial<ProcEntry>
+      if (typeof o !== 'object' || o === null || typeof o.pid !== 'number') throw new ParseError(`process entry without pid: ${l.slice(0, 80)}`)
+      return {
+        cmdline: Array.isArray(o.cmdline) ? o.cmdline.map(String) : [],
+        comm: String(o.comm ?? ''),
+        netns: Number(o.netns ?? 0),
+        pid: o.pid,
+        sockets: Array.isArray(o.sockets) ? o.sockets.map(Number) : [],
+        uid: Number(o.uid ?? -1),
+      }
+    })
+}
+
+/** A probe capture: HTTP text when it connected, otherwise curl-style exit codes. */
+export function probeOutcome(c: Capture | undefined, key: string, passive: boolean): Parsed<ProbeOutcome> {
+  if (!c) return {key, ok: false, reason: passive ? `${key}: not probed (--passive: no active probes)` : `${key} was not collected`}
+  if (c.exitCode === 0 && !c.failure) {
+    return parseCapture(c, key, (t) => ({kind: 'response' as const, response: parseRawHttpResponse(t)}))
+  }
+  if (c.exitCode === -1) return {capture: c, key, ok: false, reason: `${key}: ${c.stderr || 'not collected'}`}
+  const how: Extract<ProbeOutcome, {kind: 'failed'}>['how'] =
+    c.failure === 'not-found' ? 'not-found' : c.exitCode === 7 ? 'refused' : c.exitCode === 28 || c.failure === 'timeout' ? 'timeout' : c.exitCode === 52 ? 'empty-reply' : c.exitCode === 56 ? 'reset' : 'other'
+  if (how === 'not-found') return {capture: c, key, ok: false, reason: `${key}: ${c.stderr.split('\n')[0] ?? 'probe tool not found'}`}
+  return {capture: c, key: c.param === undefined ? c.key : `${c.key}[${c.param}]`, ok: true, origin: c.origin, value: {detail: c.stderr.trim().split('\n')[0] ?? '', exitCode: c.exitCode, how, kind: 'failed'}}
+}
+
+export function buildNodeModel(col: NodeCollection, opts: NodeOptions): NodeModel {
+  const get = (key: string, param?: string): Capture | undefined => col.captures.get(captureId(key, param))
+  const ini = (key: string): Parsed<Ini | undefined> => parseOptionalFile(get(key), key, parseIni)
+  const netns = parseCapture(get('node.netns'), 'node.netns', parseNetnsList)
+  const inodes = new Map((netns.ok ? netns.value : []).map((e) => [e.name, e.inode]))
+  const passive = !col.probed
+
+  const namespaces: NamespaceModel[] = col.namespaces.map((name) => {
+    const [, kind, id] = METADATA_NS.exec(name) ?? []
+    const k = (kind ?? 'qrouter') as NamespaceModel['kind']
+    const rel = `${k === 'ovnmeta' ? 'ovn' : 'ns'}-metadata-proxy/${id}.conf`
+    const pidCap = get('node.pidfile', `${id}.pid.haproxy`)
+    const pid = pidCap && pidCap.exitCode !== 0 && get('node.pidfile', `${id}.pid`) ? get('node.pidfile', `${id}.pid`) : pidCap
+    return {
+      addrs: parseCapture(get('netns.addr', name), 'netns.addr', parseIpAddrJson),
+      ...(k === 'qdhcp' ? {dhcpOpts: parseOptionalFile(get('node.dhcp-opts', id), 'node.dhcp-opts', parseDnsmasqOpts)} : {}),
+      id: id ?? '',
+      inode: inodes.get(name) ?? 0,
+      iptables: parseCapture(get('netns.iptables', name), 'netns.iptables', parseIptablesSave),
+      kind: k,
+      listeners: parseCapture(get('netns.listeners', name), 'netns.listeners', (t) => parseSsListeners(t, 'tcp')),
+      name,
+      pidFile: parseOptionalFile(pid, 'node.pidfile', parsePidFile),
+      ...(k === 'qrouter' ? {} : {probe: probeOutcome(get('probe.ns-http', name), `probe.ns-http[${name}]`, passive)}),
+      proxyConf: parseOptionalFile(get('node.proxy-conf', rel), 'node.proxy-conf', parseHaproxyConfig),
+      proxyConfPath: rel,
+    }
+  })
+
+  const proxyConfs = new Map<string, Parsed<HaproxyConfig | undefined>>()
+  const sockets = new Map<string, Parsed<StatInfo | undefined>>()
+  const agentProbes = new Map<string, Parsed<ProbeOutcome>>()
+  for (const c of col.captures.values()) {
+    if (c.key === 'node.proxy-conf' && c.param) proxyConfs.set(c.param, parseOptionalFile(c, 'node.proxy-conf', parseHaproxyConfig))
+    if (c.key === 'node.socket-stat' && c.param) sockets.set(c.param, parseOptionalFile(c, 'node.socket-stat', parseStat))
+    if (c.key === 'probe.agent' && c.param) agentProbes.set(c.param, probeOutcome(c, `probe.agent[${c.param}]`, passive))
+  }
+  const nova = [...col.captures.values()]
+  return {
+    agentIni: ini('node.agent-ini'),
+    agentProbes,
+    dhcpIni: ini('node.dhcp-ini'),
+    l3Ini: ini('node.l3-ini'),
+    namespaces,
+    netns,
+    neutronConf: ini('node.neutron-conf'),
+    novaConf: ini('node.nova-conf'),
+    novaRoot: probeOutcome(nova.find((c) => c.key === 'probe.nova-root'), 'probe.nova-root', passive),
+    novaSigned: probeOutcome(nova.find((c) => c.key === 'probe.nova-signed'), 'probe.nova-signed', passive),
+    options: opts,
+    passive,
+    paths: col.paths,
+    procNet: parseCapture(get('node.proc-net'), 'node.proc-net', parseProcNet),
+    proxyConfs,
+    ps: parseCapture(get('node.ps'), 'node.ps', parsePsOutput),
+    scoped: Boolean(opts.routers?.length || opts.networks?.length || opts.namespaces?.length),
+    sockets,
+    unixListeners: parseCapture(get('node.unix-listeners'), 'node.unix-listeners', (t) => parseSsListeners(t)),
+  }
+}
+
+function parsePidFile(text: string): number {
+  const m = /^\s*(\d+)\s*$/.exec(text)
+  if (!m) throw new ParseError(`pid file does not hold a pid: ${JSON.stringify(text.slice(0, 40))}`)
+  return Number(m[1])
+}

@@ -1,0 +1,79 @@
+import {request} from 'node:http'
+
+import {USER_AGENT} from '../version.js'
+
+export interface HttpProbeRequest {
+  /** `http://host:port/path`; with socketPath, only the path part is used */
+  url: string
+  socketPath?: string
+  headers?: Record<string, string>
+  timeoutMs?: number
+}
+
+export interface HttpProbeResult {
+  /** raw HTTP response text (status line, headers, blank line, body), as `curl -i` shows it */
+  stdout: string
+  stderr: string
+  /** curl's exit codes, so live and recorded probes classify alike: 0 ok, 7 connect, 28 timeout, 52 empty reply, 56 reset */
+  exitCode: number
+  durationMs: number
+}
+
+const BODY_LIMIT = 256 * 1024
+
+/** One read-only GET, never throwing: every failure comes back as an exit code and a message. */
+export function httpProbe(req: HttpProbeRequest): Promise<HttpProbeResult> {
+  const started = performance.now()
+  const done = (exitCode: number, stdout: string, stderr: string): HttpProbeResult => ({
+    durationMs: Math.round(performance.now() - started),
+    exitCode,
+    stderr,
+    stdout,
+  })
+  return new Promise((resolve) => {
+    let settled = false
+    const finish = (r: HttpProbeResult): void => {
+      if (!settled) {
+        settled = true
+        resolve(r)
+      }
+    }
+    const u = new URL(req.url)
+    const r = request(
+      {
+        agent: false,
+        headers: {Accept: '*/*', Connection: 'close', 'User-Agent': USER_AGENT, ...req.headers},
+        method: 'GET',
+        path: `${u.pathname}${u.search}`,
+        ...(req.socketPath ? {socketPath: req.socketPath} : {host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 80)}),
+        timeout: req.timeoutMs ?? 5000,
+      },
+      (res) => {
+        const chunks: Buffer[] = []
+        let size = 0
+        res.on('data', (c: Buffer) => {
+          if (size < BODY_LIMIT) chunks.push(c)
+          size += c.length
+        })
+        res.on('end', () => {
+          const head = [`HTTP/${res.httpVersion} ${res.statusCode ?? 0} ${res.statusMessage ?? ''}`.trimEnd()]
+          for (let i = 0; i < res.rawHeaders.length; i += 2) head.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`)
+          finish(done(0, `${head.join('\r\n')}\r\n\r\n${Buffer.concat(chunks).toString('utf8')}`, ''))
+        })
+        res.on('error', (e) => finish(done(56, '', `recv failure: ${e.message}`)))
+      },
+    )
+    r.on('timeout', () => {
+      r.destroy()
+      finish(done(28, '', `operation timed out after ${req.timeoutMs ?? 5000} ms`))
+    })
+    r.on('error', (e: NodeJS.ErrnoException) => {
+      const code = e.code ?? ''
+      if (code === 'ECONNRESET' && /socket hang up/.test(e.message)) finish(done(52, '', `empty reply from server (${e.message})`))
+      else if (code === 'ECONNRESET') finish(done(56, '', `connection reset: ${e.message}`))
+      else if (['ECONNREFUSED', 'ENOENT', 'EHOSTUNREACH', 'ENETUNREACH', 'EACCES', 'ENOTSOCK'].includes(code)) finish(done(7, '', `failed to connect: ${e.message}`))
+      else finish(done(1, '', e.message))
+    })
+    r.end()
+  })
+}

@@ -1,0 +1,62 @@
+import {createHmac, randomBytes} from 'node:crypto'
+
+import type {Capture} from './capture.js'
+
+/** Option names that carry the metadata shared secret, across releases (facts §7.1, §8.2). */
+export const SECRET_KEYS = ['metadata_proxy_shared_secret', 'neutron_metadata_proxy_shared_secret', 'quantum_metadata_proxy_shared_secret']
+
+// Anything else in neutron.conf / nova.conf that must not leave the host.
+const SENSITIVE_KEY = /(pass(word)?|secret|token|credential|private_key|_key_file|^connection$|transport_url|^auth_key$)/i
+
+const FP_PREFIX = '<fingerprint hmac-sha256:'
+
+/** Salted fingerprint of a secret: equality stays decidable, the value is gone. */
+export function fingerprint(secret: string, salt: string): string {
+  return `${FP_PREFIX}${createHmac('sha256', salt).update(secret, 'utf8').digest('hex').slice(0, 16)}>`
+}
+
+export function isFingerprint(value: string): boolean {
+  return value.startsWith(FP_PREFIX) && value.endsWith('>')
+}
+
+export const newSalt = (): string => randomBytes(16).toString('hex')
+
+/**
+ * Replaces secrets at capture time. Shared-secret options become salted fingerprints (empty stays
+ * empty: "not set" is itself a finding); other credentials become `<redacted>`; any secret value
+ * seen once is scrubbed from every later capture too (a secret on a command line, say).
+ */
+export class Redactor {
+  private readonly seen = new Set<string>()
+
+  constructor(readonly salt: string = newSalt()) {}
+
+  /** Redact an ini-style config (oslo.config): `key = value` lines. */
+  redactIni(text: string): string {
+    return text.replace(/^([ \t]*)([A-Za-z0-9_.-]+)([ \t]*[=:][ \t]*)(.*)$/gm, (line, indent: string, key: string, sep: string, value: string) => {
+      const v = value.trim()
+      if (v === '' || isFingerprint(v) || v === '<redacted>') return line
+      if (SECRET_KEYS.includes(key.toLowerCase())) {
+        this.seen.add(v)
+        return `${indent}${key}${sep}${fingerprint(v, this.salt)}`
+      }
+      if (SENSITIVE_KEY.test(key)) {
+        if (v.length >= 4) this.seen.add(v)
+        return `${indent}${key}${sep}<redacted>`
+      }
+      // URLs with credentials (transport_url style) under any key
+      return line.replace(/(\w+:\/\/[^:/@\s]*:)([^@\s]+)@/g, '$1<redacted>@')
+    })
+  }
+
+  /** Scrub every secret seen so far out of a capture. */
+  scrub(c: Capture): Capture {
+    if (this.seen.size === 0) return c
+    let {stdout, stderr} = c
+    for (const s of this.seen) {
+      if (stdout.includes(s)) stdout = stdout.split(s).join('<redacted>')
+      if (stderr.includes(s)) stderr = stderr.split(s).join('<redacted>')
+    }
+    return stdout === c.stdout && stderr === c.stderr ? c : {...c, stderr, stdout}
+  }
+}
