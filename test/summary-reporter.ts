@@ -8,15 +8,16 @@ export default class SummaryReporter implements Reporter {
     let failed = 0
     let skipped = 0
     for (const m of testModules) {
-      const tests = [...m.children.allTests()]
-      for (const t of tests) {
+      let failedHere = 0
+      for (const t of m.children.allTests()) {
         const s = t.result().state
         if (s === 'passed') passed++
-        else if (s === 'failed') failed++
+        else if (s === 'failed') failedHere++
         else skipped++
       }
-      // a test file that failed to load has no tests but must still count as a failure
-      if (m.state() === 'failed' && tests.length === 0) failed++
+      // a file that failed to load, or whose beforeAll/afterAll threw, failed even if no test did
+      if (m.state() === 'failed' && failedHere === 0) failedHere = 1
+      failed += failedHere
     }
     failed += unhandledErrors.length
     process.stdout.write(`\nvitest: ${passed} passed, ${failed} failed, ${skipped} skipped\n`)

@@ -5,9 +5,13 @@ import {Command, Flags} from '@oclif/core'
 
 import type {NodeOptions} from '../engine/collect-node.js'
 import {runDoctor} from '../engine/doctor.js'
+import {guestResults} from '../engine/guest.js'
+import {buildReport} from '../engine/report.js'
+import {sshFlags, sshTarget} from '../lib/guest-flags.js'
 import {badScope, nodeFlags} from '../lib/node-flags.js'
 import {withProgress} from '../lib/progress.js'
 import {RecordingSource, writeBundle} from '../sources/bundle.js'
+import {LiveGuestSource} from '../sources/guest.js'
 import {LiveNodeSource} from '../sources/live-node.js'
 
 export default class Capture extends Command {
@@ -19,7 +23,10 @@ Shared secrets are replaced by salted fingerprints at capture time (the salt is 
 
   static override flags = {
     ...nodeFlags,
+    ...sshFlags,
+    guest: Flags.boolean({description: 'capture the guest side (run inside the VM) instead of the network node'}),
     out: Flags.string({description: 'directory to write the bundle to (must not exist, or be empty)', required: true}),
+    ssh: Flags.string({description: 'capture the guest side over ssh: USER@HOST'}),
   }
 
   async run(): Promise<void> {
@@ -27,6 +34,7 @@ Shared secrets are replaced by salted fingerprints at capture time (the salt is 
     const bad = badScope(flags)
     if (bad) this.error(bad, {exit: 2})
     if (existsSync(flags.out) && readdirSync(flags.out).length > 0) this.error(`${flags.out} exists and is not empty: pick a new directory`, {exit: 2})
+    if (flags.guest || flags.ssh) return this.captureGuest(flags)
     if (process.platform !== 'linux') this.error('capture reads Linux network namespaces: run it on the network node', {exit: 2})
     const opts: NodeOptions = {
       concurrency: flags.concurrency,
@@ -46,5 +54,23 @@ Shared secrets are replaced by salted fingerprints at capture time (the salt is 
     this.log(`wrote ${manifest.items.length} item(s) to ${flags.out}`)
     this.log(`verdict at capture time: ${report.verdict.status}${report.verdict.firstFailingHop ? ` at ${report.verdict.firstFailingHop}` : ''}`)
     this.log(`replay: mdctl doctor --from ${flags.out}`)
+  }
+
+  private async captureGuest(flags: {out: string; ssh?: string; passive: boolean} & Parameters<typeof sshTarget>[1]): Promise<void> {
+    let live: LiveGuestSource
+    try {
+      live = new LiveGuestSource(flags.ssh ? sshTarget(flags.ssh, flags) : undefined)
+    } catch (error) {
+      this.error(error instanceof Error ? error.message : String(error), {exit: 2})
+    }
+    const down = await live.reachable()
+    if (down) this.error(`cannot reach the guest over ssh (${flags.ssh}): ${down}`, {exit: 2})
+    const source = new RecordingSource(live)
+    const {results} = await withProgress(process.stderr.isTTY === true, `mdctl capture --guest (${live.origin})`, (p) => guestResults(source, {passive: flags.passive}, p))
+    const report = buildReport({capturedAt: live.capturedAt, kind: live.kind, origin: live.origin}, results)
+    const manifest = await writeBundle(flags.out, {host: flags.ssh ?? hostname(), kind: 'guest', options: {passive: flags.passive}, source}, source.captures)
+    this.log(`wrote ${manifest.items.length} item(s) to ${flags.out}`)
+    this.log(`verdict at capture time: ${report.verdict.status}${report.verdict.firstFailingHop ? ` at ${report.verdict.firstFailingHop}` : ''}`)
+    this.log(`replay: mdctl guest --from ${flags.out}`)
   }
 }

@@ -4,11 +4,13 @@ import type {NodeOptions} from '../engine/collect-node.js'
 import {runDoctor} from '../engine/doctor.js'
 import {exitCodeFor} from '../engine/report.js'
 import {paintFor} from '../lib/color.js'
+import {sshFlags, sshTarget} from '../lib/guest-flags.js'
 import {badScope, nodeFlags} from '../lib/node-flags.js'
 import {withProgress} from '../lib/progress.js'
 import {renderText} from '../render/text.js'
 import type {Report} from '../report/types.js'
 import {BundleError, BundleSource} from '../sources/bundle.js'
+import {LiveGuestSource} from '../sources/guest.js'
 import {LiveNodeSource} from '../sources/live-node.js'
 import type {Source} from '../sources/source.js'
 
@@ -28,7 +30,9 @@ Exit codes: 0 ok or warnings only, 1 at least one failure, 2 nothing could be ev
 
   static override flags = {
     ...nodeFlags,
+    ...sshFlags,
     from: Flags.string({description: 'replay a capture bundle (from `mdctl capture`) instead of reading this host'}),
+    guest: Flags.string({description: 'also check the guest over ssh (USER@HOST) and give one verdict for the whole path'}),
     verbose: Flags.boolean({char: 'v', description: 'show passing findings, all evidence and every check run'}),
   }
 
@@ -67,7 +71,17 @@ Exit codes: 0 ok or warnings only, 1 at least one failure, 2 nothing could be ev
       routers: pick(flags.router, 'routers'),
       statePath: pick(flags['state-path'], 'statePath'),
     }
-    const {report} = await withProgress(!this.jsonEnabled() && process.stderr.isTTY === true, `mdctl doctor (${source.origin})`, (p) => runDoctor(source, opts, p))
+    let guest: LiveGuestSource | undefined
+    if (flags.guest) {
+      try {
+        guest = new LiveGuestSource(sshTarget(flags.guest, flags))
+      } catch (error) {
+        this.error(error instanceof Error ? error.message : String(error), {exit: 2})
+      }
+      const down = await guest.reachable()
+      if (down) this.error(`cannot reach the guest over ssh (${flags.guest}): ${down}`, {exit: 2})
+    }
+    const {report} = await withProgress(!this.jsonEnabled() && process.stderr.isTTY === true, `mdctl doctor (${source.origin})`, (p) => runDoctor(source, opts, p, guest))
     if (!this.jsonEnabled()) this.log(renderText(report, {paint: await paintFor(process.stdout), verbose: flags.verbose}))
     process.exitCode = exitCodeFor(report)
     return report

@@ -3,6 +3,8 @@ import type {CheckRun, Evidence, Finding, Fix, Severity} from '../report/types.j
 import {oneLine, type Parsed} from './parsed.js'
 
 interface FindingInput {
+  /** a probe can implicate a hop other than its check's own */
+  hop?: Hop
   code: string
   subject: string
   summary: string
@@ -65,7 +67,7 @@ export function runCheck<M extends object>(check: Check<M>, model: M): CheckResu
       check: check.id,
       code: f.code,
       evidence: f.evidence ?? [],
-      hop: check.hop,
+      hop: f.hop ?? check.hop,
       severity,
       subject: f.subject,
       summary: oneLine(f.summary, 400),

@@ -73,7 +73,10 @@ export function netnsNames(c: Capture | undefined): string[] {
   if (!c || c.exitCode !== 0) return []
   return c.stdout
     .split('\n')
-    .map((l) => l.trim().split(/\s+/)[1] ?? '')
+    .map((l) => {
+      const t = l.trim().split(/\s+/)
+      return /^\d+$/.test(t[0] ?? '') ? (t[1] ?? '') : (t[0] ?? '')
+    })
     .filter((n) => /^[A-Za-z0-9_.-]{1,128}$/.test(n))
 }
 

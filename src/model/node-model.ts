@@ -76,14 +76,18 @@ export interface NodeModel {
   readonly agentProbes: ReadonlyMap<string, Parsed<ProbeOutcome>>
 }
 
+/**
+ * `ls -1i /run/netns` ("<inode> <name>", what the live source writes) or `ip netns list`
+ * ("<name>" or "<name> (id: N)", as old captures and the seeds have it: inode unknown, 0).
+ */
 export function parseNetnsList(text: string): NetnsEntry[] {
   return text
     .split('\n')
     .filter((l) => l.trim())
     .map((l) => {
-      const m = /^\s*(\d+)\s+(\S+)\s*$/.exec(l)
-      if (!m) throw new ParseError(`not an "inode name" line: ${l.slice(0, 80)}`)
-      return {inode: Number(m[1]), name: m[2] ?? ''}
+      const m = /^\s*(\d+)\s+([A-Za-z0-9_.-]+)\s*$/.exec(l) ?? /^\s*()([A-Za-z0-9_.-]+)(?:\s+\(id: \d+\))?\s*$/.exec(l)
+      if (!m) throw new ParseError(`not a namespace line: ${l.slice(0, 80)}`)
+      return {inode: Number(m[1] || 0), name: m[2] ?? ''}
     })
 }
 

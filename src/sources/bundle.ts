@@ -3,7 +3,9 @@ import {dirname, join, resolve} from 'node:path'
 
 import {bundleFile, type EvidenceKey, type Paths} from '../evidence/registry.js'
 import {VERSION} from '../version.js'
+import type {GuestKey} from '../evidence/guest.js'
 import type {Capture} from './capture.js'
+import type {GuestSource} from './guest.js'
 import {absent, type ProbeSpec, type Source, type SourceKind} from './source.js'
 
 /**
@@ -69,7 +71,7 @@ export async function readManifest(dir: string): Promise<Manifest> {
 }
 
 /** Replays a bundle: the same (key, param) gives the Capture the live run recorded. */
-export class BundleSource implements Source {
+export class BundleSource implements Source, GuestSource {
   readonly kind = 'bundle' as const
   readonly origin: string
   readonly capturedAt: string
@@ -102,6 +104,10 @@ export class BundleSource implements Source {
     return this.read(spec.key, spec.param)
   }
 
+  async guest(key: GuestKey, param?: string): Promise<Capture> {
+    return this.read(key, param)
+  }
+
   has(key: string, param?: string): boolean {
     return this.items.has(itemId(key, param))
   }
@@ -130,10 +136,10 @@ export class BundleSource implements Source {
 }
 
 /** Wraps a source and remembers every capture, to be written as a bundle. */
-export class RecordingSource implements Source {
+export class RecordingSource implements Source, GuestSource {
   readonly captures: Capture[] = []
 
-  constructor(private readonly inner: Source) {}
+  constructor(private readonly inner: Source | GuestSource) {}
 
   get kind(): SourceKind {
     return this.inner.kind
@@ -149,15 +155,25 @@ export class RecordingSource implements Source {
   }
 
   async get(key: EvidenceKey, paths: Paths, param?: string): Promise<Capture> {
-    return this.keep(await this.inner.get(key, paths, param))
+    return this.keep(await this.node().get(key, paths, param))
   }
 
   async netns(ns: string, paths: Paths): Promise<Capture[]> {
-    return (await this.inner.netns(ns, paths)).map((c) => this.keep(c))
+    return (await this.node().netns(ns, paths)).map((c) => this.keep(c))
   }
 
   async probe(spec: ProbeSpec, paths: Paths): Promise<Capture> {
-    return this.keep(await this.inner.probe(spec, paths))
+    return this.keep(await this.node().probe(spec, paths))
+  }
+
+  async guest(key: GuestKey, param?: string): Promise<Capture> {
+    if (!('guest' in this.inner)) throw new Error('not a guest source')
+    return this.keep(await this.inner.guest(key, param))
+  }
+
+  private node(): Source {
+    if (!('netns' in this.inner)) throw new Error('not a node source')
+    return this.inner
   }
 
   private keep(c: Capture): Capture {

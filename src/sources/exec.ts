@@ -60,3 +60,57 @@ export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: 
   await Promise.all(Array.from({length: Math.max(1, Math.min(limit, items.length))}, worker))
   return out
 }
+
+/**
+ * The namespace scan's hot path: plain child_process.spawn. execa's per-call overhead made a
+ * 1000-namespace scan 4.3-5.6 s on 2 cores against 3.6 s with spawn, so this loop does without it.
+ */
+export async function spawnCapture(
+  key: string,
+  param: string | undefined,
+  argv: readonly string[],
+  origin: string,
+  opts: {timeoutMs: number; logicalArgv?: readonly string[]; maxBytes?: number},
+): Promise<Capture> {
+  const {spawn} = await import('node:child_process')
+  const started = performance.now()
+  const limit = opts.maxBytes ?? 32 * 1024 * 1024
+  return new Promise((resolve) => {
+    const [file, ...args] = argv
+    const out: Buffer[] = []
+    const err: Buffer[] = []
+    let size = 0
+    let timedOut = false
+    let spawnError: NodeJS.ErrnoException | undefined
+    const child = spawn(file ?? 'false', args, {env: {...process.env, LANG: 'C', LC_ALL: 'C'}, stdio: ['ignore', 'pipe', 'pipe']})
+    const timer = setTimeout(() => {
+      timedOut = true
+      child.kill('SIGKILL')
+    }, opts.timeoutMs)
+    const take = (bucket: Buffer[]) => (d: Buffer) => {
+      size += d.length
+      if (size <= limit) bucket.push(d)
+      else child.kill('SIGKILL')
+    }
+    child.stdout.on('data', take(out))
+    child.stderr.on('data', take(err))
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      spawnError = e
+    })
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      const failure: Capture['failure'] = timedOut ? 'timeout' : spawnError?.code === 'ENOENT' ? 'not-found' : spawnError ? 'error' : undefined
+      resolve({
+        argv: opts.logicalArgv ?? argv,
+        durationMs: Math.round(performance.now() - started),
+        exitCode: code ?? (failure === 'not-found' ? 127 : -1),
+        key,
+        origin,
+        ...(param === undefined ? {} : {param}),
+        stderr: Buffer.concat(err).toString('utf8') || (spawnError ? `${file}: ${spawnError.message}` : timedOut ? `timed out after ${opts.timeoutMs} ms` : ''),
+        stdout: Buffer.concat(out).toString('utf8'),
+        ...(failure ? {failure} : {}),
+      })
+    })
+  })
+}

@@ -6,7 +6,7 @@ import {EVIDENCE, type EvidenceKey, type Paths} from '../evidence/registry.js'
 import {signInstanceId} from '../lib/sign.js'
 import {USER_AGENT} from '../version.js'
 import type {Capture} from './capture.js'
-import {execCapture} from './exec.js'
+import {execCapture, spawnCapture} from './exec.js'
 import {httpProbe} from './http-probe.js'
 import {Redactor, SECRET_KEYS} from './redact.js'
 import type {ProbeSpec, Source} from './source.js'
@@ -50,7 +50,7 @@ export class LiveNodeSource implements Source {
 
   async netns(ns: string, _paths: Paths): Promise<Capture[]> {
     const started = performance.now()
-    const raw = await execCapture('netns.snapshot', ns, ['nsenter', `--net=${NETNS_DIR}/${ns}`, 'sh', '-c', NETNS_SCRIPT], this.origin, {
+    const raw = await spawnCapture('netns.snapshot', ns, ['nsenter', `--net=${NETNS_DIR}/${ns}`, 'sh', '-c', NETNS_SCRIPT], this.origin, {
       timeoutMs: this.opts.timeoutMs ?? 5000,
     })
     const outs = raw.stdout.split(new RegExp(`^${MARK}(\\d+)\\n?`, 'm'))

@@ -1,0 +1,22 @@
+import {Flags} from '@oclif/core'
+
+import type {SshTarget} from '../sources/guest.js'
+
+export const sshFlags = {
+  identity: Flags.string({char: 'i', description: 'ssh private key for --ssh', helpGroup: 'SSH'}),
+  jump: Flags.string({char: 'J', description: 'ssh jump host (ssh -J)', helpGroup: 'SSH'}),
+  port: Flags.integer({description: 'ssh port', helpGroup: 'SSH', max: 65_535, min: 1}),
+  'ssh-option': Flags.string({description: 'extra ssh -o Key=Value (repeatable; command options are refused)', helpGroup: 'SSH', multiple: true}),
+  'connect-timeout': Flags.integer({default: 5, description: 'ssh connect timeout, seconds', helpGroup: 'SSH', max: 120, min: 1}),
+}
+
+export function sshTarget(target: string, f: {identity?: string; jump?: string; port?: number; 'ssh-option'?: string[]; 'connect-timeout'?: number}): SshTarget {
+  return {
+    connectTimeoutS: f['connect-timeout'],
+    target,
+    ...(f.identity ? {identity: f.identity} : {}),
+    ...(f.jump ? {jump: f.jump} : {}),
+    ...(f.port ? {port: f.port} : {}),
+    ...(f['ssh-option'] ? {options: f['ssh-option']} : {}),
+  }
+}
