@@ -1,7 +1,7 @@
 import {GUEST_EVIDENCE, GUEST_PATHS, type GuestKey} from '../evidence/guest.js'
 import type {Capture} from '../sources/capture.js'
 import type {GuestSource} from '../sources/guest.js'
-import {captureId} from './collect-node.js'
+import {captureId} from './parsed.js'
 
 export interface GuestOptions {
   passive: boolean

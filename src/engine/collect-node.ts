@@ -2,6 +2,7 @@ import {availableParallelism} from 'node:os'
 
 import type {EvidenceKey, Paths} from '../evidence/registry.js'
 import {stdoutOf} from '../parsers/errors.js'
+import {captureId} from './parsed.js'
 import {getFirst, parseIni} from '../parsers/ini.js'
 import type {Capture} from '../sources/capture.js'
 import {pool} from '../sources/exec.js'
@@ -31,7 +32,6 @@ export interface NodeCollection {
   probed: boolean
 }
 
-export const captureId = (key: string, param?: string): string => (param === undefined ? key : `${key}[${param}]`)
 
 export const METADATA_NS = /^(qrouter|qdhcp|ovnmeta)-(.+)$/
 const PROBE_IP = '192.0.2.1' // TEST-NET-1: never a guest, so the agent must answer "not found"

@@ -7,7 +7,10 @@ export type Parsed<T> =
   | {readonly ok: true; readonly value: T; readonly key: string; readonly origin: string; readonly capture: Capture}
   | {readonly ok: false; readonly reason: string; readonly key: string; readonly capture?: Capture}
 
-export const evidenceId = (c: Pick<Capture, 'key' | 'param'>): string => (c.param === undefined ? c.key : `${c.key}[${c.param}]`)
+/** `key` or `key[param]`: how a capture is named in reports and looked up after collection. */
+export const captureId = (key: string, param?: string): string => (param === undefined ? key : `${key}[${param}]`)
+
+export const evidenceId = (c: Pick<Capture, 'key' | 'param'>): string => captureId(c.key, c.param)
 
 /**
  * Parse a capture. Failed runs, error text and parse errors become `ok: false` with a reason a

@@ -49,8 +49,8 @@ function summarise(status: Report['verdict']['status'], hop: Hop | null, finding
   }
   if (status === 'unknown') return `nothing could be evaluated${tail}`
   const warns = findings.filter((f) => f.severity === 'warn').length
-  if (status === 'degraded') return `metadata path works with ${warns} warning(s); first: ${findings.find((f) => f.severity === 'warn')?.summary ?? ''}${tail}`
-  return `metadata path looks healthy: ${checks.filter((c) => c.status === 'ran').length} check(s) passed${tail}`
+  if (status === 'degraded') return `no failure, ${warns} warning(s); first: ${findings.find((f) => f.severity === 'warn')?.summary ?? ''}${tail}`
+  return `metadata path looks healthy: ${checks.filter((c) => c.status === 'ran').length} check(s) ran without a failure${tail}`
 }
 
 /** CONTRACT exit codes: 0 ok/degraded, 1 broken, 2 nothing evaluated. */

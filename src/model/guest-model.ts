@@ -1,6 +1,5 @@
 import type {GuestCollection} from '../engine/collect-guest.js'
-import {captureId} from '../engine/collect-node.js'
-import {evidenceId, parseCapture, parseOptionalFile, type Parsed} from '../engine/parsed.js'
+import {captureId, evidenceId, parseCapture, parseOptionalFile, type Parsed} from '../engine/parsed.js'
 import {FILE_MARK, GUEST_PATHS} from '../evidence/guest.js'
 import {parseBlkid, type BlockDevice} from '../parsers/guest-blkid.js'
 import {parseCloudInitLog, type CloudInitLog} from '../parsers/guest-cloud-init-log.js'

@@ -1,6 +1,6 @@
 import type {NodeCollection, NodeOptions} from '../engine/collect-node.js'
-import {captureId, METADATA_NS} from '../engine/collect-node.js'
-import {parseCapture, parseOptionalFile, type Parsed} from '../engine/parsed.js'
+import {METADATA_NS} from '../engine/collect-node.js'
+import {captureId, parseCapture, parseOptionalFile, type Parsed} from '../engine/parsed.js'
 import type {Paths} from '../evidence/registry.js'
 import {parseDnsmasqOpts, type DnsmasqOpt} from '../parsers/dnsmasq-opts.js'
 import {ParseError} from '../parsers/errors.js'
@@ -8,14 +8,18 @@ import {parseHaproxyConfig, type HaproxyConfig} from '../parsers/haproxy-config.
 import {parseRawHttpResponse} from '../parsers/http-response.js'
 import {parseIni, type Ini} from '../parsers/ini.js'
 import {parseIpAddrJson, type Link} from '../parsers/ip-addr.js'
+import {parseIpAddrText} from '../parsers/ip-addr-text.js'
+import {parseIfconfig} from '../parsers/ifconfig.js'
+import {parseNetstatListeners} from '../parsers/netstat-listeners.js'
 import {parseIptablesSave, type IptablesSave} from '../parsers/iptables-save.js'
 import {parsePsOutput} from '../parsers/ps.js'
 import {parseSsListeners, type Listener} from '../parsers/ss-listeners.js'
-import {parseStat} from '../parsers/stat.js'
+import {parseLsLong, parseStat, type StatResult} from '../parsers/stat.js'
 import type {Capture} from '../sources/capture.js'
 
 export type PsEntry = ReturnType<typeof parsePsOutput>[number]
-export type StatInfo = ReturnType<typeof parseStat>
+/** `stat -c` (live) or an `ls -l` line (old captures: names, no ids) */
+export type StatInfo = Omit<StatResult, 'uid' | 'gid' | 'inode'> & {uid?: number; gid?: number; inode?: number}
 export type HttpResponse = ReturnType<typeof parseRawHttpResponse>
 
 export interface ProcEntry {
@@ -142,13 +146,13 @@ export function buildNodeModel(col: NodeCollection, opts: NodeOptions): NodeMode
     const pidCap = get('node.pidfile', `${id}.pid.haproxy`)
     const pid = pidCap && pidCap.exitCode !== 0 && get('node.pidfile', `${id}.pid`) ? get('node.pidfile', `${id}.pid`) : pidCap
     return {
-      addrs: parseCapture(get('netns.addr', name), 'netns.addr', parseIpAddrJson),
+      addrs: parseBy(get('netns.addr', name), 'netns.addr', addrParser),
       ...(k === 'qdhcp' ? {dhcpOpts: parseOptionalFile(get('node.dhcp-opts', id), 'node.dhcp-opts', parseDnsmasqOpts)} : {}),
       id: id ?? '',
       inode: inodes.get(name) ?? 0,
       iptables: parseCapture(get('netns.iptables', name), 'netns.iptables', parseIptablesSave),
       kind: k,
-      listeners: parseCapture(get('netns.listeners', name), 'netns.listeners', (t) => parseSsListeners(t, 'tcp')),
+      listeners: parseBy(get('netns.listeners', name), 'netns.listeners', listenerParser),
       name,
       pidFile: parseOptionalFile(pid, 'node.pidfile', parsePidFile),
       ...(k === 'qrouter' ? {} : {probe: probeOutcome(get('probe.ns-http', name), `probe.ns-http[${name}]`, passive)}),
@@ -162,7 +166,7 @@ export function buildNodeModel(col: NodeCollection, opts: NodeOptions): NodeMode
   const agentProbes = new Map<string, Parsed<ProbeOutcome>>()
   for (const c of col.captures.values()) {
     if (c.key === 'node.proxy-conf' && c.param) proxyConfs.set(c.param, parseOptionalFile(c, 'node.proxy-conf', parseHaproxyConfig))
-    if (c.key === 'node.socket-stat' && c.param) sockets.set(c.param, parseOptionalFile(c, 'node.socket-stat', parseStat))
+    if (c.key === 'node.socket-stat' && c.param) sockets.set(c.param, parseOptionalFile<StatInfo>(c, 'node.socket-stat', c.argv[0] === 'ls' ? (t) => parseLsLong(t.trim().split('\n')[0] ?? '') : parseStat))
     if (c.key === 'probe.agent' && c.param) agentProbes.set(c.param, probeOutcome(c, `probe.agent[${c.param}]`, passive))
   }
   const nova = [...col.captures.values()]
@@ -185,9 +189,18 @@ export function buildNodeModel(col: NodeCollection, opts: NodeOptions): NodeMode
     ps: parseCapture(get('node.ps'), 'node.ps', parsePsOutput),
     scoped: Boolean(opts.routers?.length || opts.networks?.length || opts.namespaces?.length),
     sockets,
-    unixListeners: parseCapture(get('node.unix-listeners'), 'node.unix-listeners', (t) => parseSsListeners(t)),
+    unixListeners: parseBy(get('node.unix-listeners'), 'node.unix-listeners', listenerParser),
   }
 }
+
+/** Old captures hold `netstat` or `ip a`/`ifconfig` text where mdctl now runs `ss` and `ip -json`: pick the parser by argv. */
+function parseBy<T>(c: Capture | undefined, key: string, pick: (c: Capture) => (t: string) => T): Parsed<T> {
+  return parseCapture(c, key, c ? pick(c) : () => undefined as T)
+}
+
+const listenerParser = (c: Capture): ((t: string) => Listener[]) => (c.argv[0] === 'netstat' ? parseNetstatListeners : (t) => parseSsListeners(t, 'tcp'))
+
+const addrParser = (c: Capture): ((t: string) => Link[]) => (c.argv.includes('-json') ? parseIpAddrJson : c.argv[0] === 'ifconfig' ? parseIfconfig : parseIpAddrText)
 
 function parsePidFile(text: string): number {
   const m = /^\s*(\d+)\s*$/.exec(text)

@@ -11,6 +11,7 @@ const NOT_DATA = [/command not found/i, /no such file or directory/i, /permissio
 /** Refuse failed runs, binary data and error text before any parser sees the output. */
 export function stdoutOf(c: Capture): string {
   const first = (c.stderr || c.stdout).trim().split('\n')[0] ?? ''
+  if (c.exitCode === -1 && c.failure === 'error') throw new ParseError(first || 'not collected')
   if (c.failure === 'timeout') throw new ParseError(`${c.argv.join(' ')} timed out after ${c.durationMs} ms`)
   if (c.failure === 'not-found') throw new ParseError(`${c.argv[0] ?? 'command'} not found${first ? `: ${first}` : ''}`)
   if (c.exitCode !== 0) throw new ParseError(`${c.argv.join(' ')} exited ${c.exitCode}${first ? `: ${first}` : ''}`)

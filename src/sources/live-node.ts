@@ -144,7 +144,8 @@ export class LiveNodeSource implements Source {
 
   private async internal(key: EvidenceKey, paths: Paths, param?: string): Promise<Capture> {
     const started = performance.now()
-    const argv = EVIDENCE[key].argv(paths, param)
+    const spec = EVIDENCE[key]
+    const argv = spec.kind === 'file' ? ['read', spec.path(paths, param)] : spec.argv(paths, param)
     const base = {argv, key, origin: this.origin, ...(param === undefined ? {} : {param})}
     const ok = (stdout: string): Capture => ({...base, durationMs: Math.round(performance.now() - started), exitCode: 0, stderr: '', stdout})
     const fail = (e: unknown): Capture => {

@@ -2,12 +2,13 @@ import type {Check} from '../../engine/check.js'
 import {ev} from '../../engine/parsed.js'
 import type {NodeModel} from '../../model/node-model.js'
 import {isFingerprint} from '../../sources/redact.js'
-import {describeProbe, iniOf, opt} from './util.js'
+import {describeProbe, iniOf, nodeRunsMetadata, opt} from './util.js'
 
 const AGENT_INI = (m: NodeModel): string => `${m.paths.neutronConfigDir}/metadata_agent.ini`
 
 /** metadata_agent.ini: where nova is, how to reach it, and a secret to sign with. */
 export const agentConfig: Check<NodeModel> = {
+  applies: nodeRunsMetadata,
   evidence: ['node.agent-ini'],
   hop: 'agent',
   id: 'agent-config',
@@ -48,6 +49,7 @@ const AGENT_CMD = /neutron-metadata-agent|neutron-ovn-metadata-agent|neutron-ovn
 
 /** The agent process runs. */
 export const agentProcess: Check<NodeModel> = {
+  applies: nodeRunsMetadata,
   evidence: ['node.ps'],
   hop: 'agent',
   id: 'agent-process',

@@ -4,7 +4,8 @@ import {reachableRules, type IptablesRule} from '../../parsers/iptables-save.js'
 import type {NodeModel} from '../../model/node-model.js'
 import {dhcpServesMetadata, eachNamespace, l3ProxyEnabled, METADATA_IP, metadataPort, nsExec} from './util.js'
 
-const isMetadataDst = (r: IptablesRule): boolean => r.dst === `${METADATA_IP}/32` && !r.negated.includes('d')
+// negated options never fill `dst` (parser contract), so equality is enough
+const isMetadataDst = (r: IptablesRule): boolean => r.dst === `${METADATA_IP}/32`
 const portOf = (r: IptablesRule): number => Number((r.toPorts ?? '').split(/[-:]/)[0])
 const l3Restart = 'systemctl restart neutron-l3-agent'
 
@@ -74,6 +75,10 @@ export const routerMark: Check<NodeModel> = {
       (ns) => {
         if (!ns.iptables.ok) return
         const save = ns.iptables.value
+        if (!save.tables.filter) {
+          out.info({code: 'FILTER_TABLE_NOT_CAPTURED', evidence: [ev(ns.iptables, `tables: ${Object.keys(save.tables).join(', ') || 'none'}`)], subject: ns.name, summary: 'no filter table in the capture: the INPUT rules for the proxy port cannot be judged'})
+          return
+        }
         const input = reachableRules(save, 'filter', 'INPUT')
         const dropIdx = input.findIndex((r) => r.target === 'DROP' && r.dport === port && (r.proto === 'tcp' || r.proto === undefined))
         if (dropIdx < 0) {

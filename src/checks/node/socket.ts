@@ -1,8 +1,8 @@
-import type {Check} from '../../engine/check.js'
+import {type Check, NotEvaluated} from '../../engine/check.js'
 import {ev} from '../../engine/parsed.js'
 import {parseProxyCmdline} from '../../parsers/neutron-proxy-cmdline.js'
 import type {NodeModel} from '../../model/node-model.js'
-import {iniOf} from './util.js'
+import {iniOf, nodeRunsMetadata} from './util.js'
 
 /** Socket paths the proxies point at: from haproxy configs, and from python proxies' --metadata_proxy_socket. */
 export function proxySocketPaths(m: NodeModel): Array<{path: string; from: string}> {
@@ -53,6 +53,7 @@ export const socketPathAgreement: Check<NodeModel> = {
 
 /** The socket file exists, is a socket, and its mode lets the proxy's user connect. */
 export const socketFile: Check<NodeModel> = {
+  applies: nodeRunsMetadata,
   evidence: ['node.socket-stat', 'node.proxy-conf'],
   hop: 'socket',
   id: 'socket-file',
@@ -61,11 +62,8 @@ export const socketFile: Check<NodeModel> = {
   run(m, out) {
     const path = m.paths.socketPath
     const st = m.sockets.get(path)
-    if (!st) throw new Error(`no stat collected for ${path}`)
-    if (!st.ok) {
-      out.info({code: 'NOT_EVALUATED', subject: path, summary: st.reason})
-      return
-    }
+    if (!st) throw new NotEvaluated(`node.socket-stat[${path}] was not collected`)
+    if (!st.ok) throw new NotEvaluated(st.reason)
     const s = st.value
     if (!s) {
       out.fail({code: 'SOCKET_MISSING', evidence: [ev(st, `${path}: No such file or directory`)], fix: {commands: [agentRestart, 'systemctl status neutron-metadata-agent'], text: 'The metadata agent creates the socket when it starts: it is not running, or it uses another path (metadata_proxy_socket).'}, subject: path, summary: 'the agent socket does not exist: haproxy answers every request with 503'})
@@ -98,6 +96,7 @@ const AGENT_PROC = /neutron-metadata-agent|neutron-ovn-metadata-agent|neutron-ov
 
 /** Somebody listens on the socket, and it is the metadata agent: a socket left behind by a dead agent refuses connections. */
 export const socketListener: Check<NodeModel> = {
+  applies: nodeRunsMetadata,
   evidence: ['node.unix-listeners', 'node.proc-net', 'node.ps'],
   hop: 'socket',
   id: 'socket-listener',
@@ -119,7 +118,9 @@ export const socketListener: Check<NodeModel> = {
       return
     }
     const owners = m.procNet.ok && l.inode !== undefined ? m.procNet.value.filter((p) => p.sockets.includes(l.inode ?? -1)) : []
-    const named = owners.length ? owners : l.processes.map((p) => ({cmdline: [p.name], comm: p.name, pid: p.pid}))
+    // ss/netstat -p name only the command ("python"): the process list has the full command line
+    const argvOf = (pid: number, name: string): string[] => (m.ps.ok ? m.ps.value.find((p) => p.pid === pid)?.args : undefined) ?? [name]
+    const named = owners.length ? owners : l.processes.map((p) => ({cmdline: argvOf(p.pid, p.name), comm: p.name, pid: p.pid}))
     if (named.length === 0) {
       out.pass({code: 'SOCKET_LISTENING', evidence: [ev(m.unixListeners, `${path} inode ${l.inode ?? '?'}`)], subject: path, summary: 'something listens on the socket (owner unknown without the process map)'})
       return

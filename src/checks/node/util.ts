@@ -94,3 +94,12 @@ export function dhcpServesMetadata(m: NodeModel, ns: NamespaceModel): boolean {
   }
   return isolatedMetadata(m)
 }
+
+/** Anything of neutron's metadata path on this node: otherwise socket and agent checks do not apply here. */
+export function nodeRunsMetadata(m: NodeModel): string | undefined {
+  const ns = m.namespaces.length > 0
+  const agentIni = m.agentIni.ok && m.agentIni.value !== undefined
+  const neutron = m.neutronConf.ok && m.neutronConf.value !== undefined
+  const agent = m.ps.ok && m.ps.value.some((p) => /neutron-(ovn-)?metadata-agent|neutron-ovn-agent/.test(p.args.join(' ')))
+  return ns || agentIni || neutron || agent ? undefined : 'no neutron metadata component on this node (no metadata namespace, neutron.conf, metadata_agent.ini or agent process)'
+}

@@ -1,0 +1,70 @@
+import {describe, expect, it} from 'vitest'
+
+import {type Check, NotEvaluated, runCheck} from '../../src/engine/check.js'
+import {buildReport, exitCodeFor} from '../../src/engine/report.js'
+import type {Parsed} from '../../src/engine/parsed.js'
+import {HOPS} from '../../src/hops.js'
+
+interface M {
+  a: Parsed<number>
+}
+const ok: M = {a: {capture: {argv: [], durationMs: 0, exitCode: 0, key: 'k', origin: 'o', stderr: '', stdout: '1'}, key: 'k', ok: true, origin: 'o', value: 1}}
+const broken: M = {a: {key: 'k', ok: false, reason: 'k: ip exited 1: Cannot open network namespace'}}
+const src = {capturedAt: '2026-11-21T00:00:00.000Z', kind: 'bundle' as const, origin: 'bundle:x'}
+
+const check = (id: string, hop: Check<M>['hop'], run: Check<M>['run']): Check<M> => ({evidence: ['k'], hop, id, needs: ['a'], run, title: id})
+const failing = (hop: Check<M>['hop']) => check(`fail-${hop}`, hop, (_m, out) => out.fail({code: 'X_FAIL', fix: {commands: ['do it'], text: 'fix'}, subject: 's', summary: `broken at ${hop}`}))
+const passing = check('p', 'nova', (_m, out) => out.pass({code: 'OK', subject: 's', summary: 'fine'}))
+const warning = check('w', 'agent', (_m, out) => out.warn({code: 'W', subject: 's', summary: 'meh'}))
+
+describe('report', () => {
+  it('names the earliest failing hop in path order, not the order checks ran', () => {
+    const r = buildReport(src, [runCheck(failing('signature'), ok), runCheck(failing('proxy'), ok), runCheck(passing, ok)])
+    expect(r.verdict.status).toBe('broken')
+    expect(r.verdict.firstFailingHop).toBe('proxy')
+    expect(r.verdict.summary).toMatch(/^metadata path broken at proxy/)
+    expect(exitCodeFor(r)).toBe(1)
+    expect(r.findings[0]?.hop).toBe('proxy')
+  })
+
+  it('lists every hop in path order, with its status and checks', () => {
+    const r = buildReport(src, [runCheck(passing, ok), runCheck(warning, ok)])
+    expect(r.hops.map((h) => h.hop)).toEqual([...HOPS])
+    expect(r.hops.find((h) => h.hop === 'nova')).toEqual({checks: ['p'], hop: 'nova', status: 'pass'})
+    expect(r.hops.find((h) => h.hop === 'agent')?.status).toBe('warn')
+    expect(r.hops.find((h) => h.hop === 'guest-route')?.status).toBe('skip')
+    expect(r.verdict.status).toBe('degraded')
+    expect(exitCodeFor(r)).toBe(0)
+  })
+
+  it('marks a check whose evidence is unusable not-evaluated, naming the evidence, and exits 2 when nothing ran', () => {
+    const run = runCheck(passing, broken)
+    expect(run.run.status).toBe('not-evaluated')
+    expect(run.run.reason).toContain('Cannot open network namespace')
+    const r = buildReport(src, [run])
+    expect(r.verdict.status).toBe('unknown')
+    expect(r.hops.find((h) => h.hop === 'nova')?.status).toBe('not-evaluated')
+    expect(exitCodeFor(r)).toBe(2)
+  })
+
+  it('keeps running the other checks when one crashes, and records the crash', () => {
+    const boom = check('boom', 'socket', () => {
+      throw new TypeError('x is undefined')
+    })
+    const r = buildReport(src, [runCheck(boom, ok), runCheck(passing, ok)])
+    expect(r.checks.find((c) => c.id === 'boom')).toMatchObject({reason: 'check crashed: x is undefined', status: 'crashed'})
+    expect(r.verdict.status).toBe('ok')
+  })
+
+  it('turns NotEvaluated thrown by a check into not-evaluated with its message', () => {
+    const ne = check('ne', 'proxy', () => {
+      throw new NotEvaluated('no namespace could be read')
+    })
+    expect(runCheck(ne, ok).run).toMatchObject({reason: 'no namespace could be read', status: 'not-evaluated'})
+  })
+
+  it('requires a fix on every failing finding (enforced by the types) and carries it into the report', () => {
+    const r = buildReport(src, [runCheck(failing('socket'), ok)])
+    expect(r.findings.every((f) => f.severity !== 'fail' || (f.fix && f.fix.text.length > 0))).toBe(true)
+  })
+})
