@@ -47,7 +47,7 @@ Shared secrets are replaced by salted fingerprints at capture time (the salt is 
       routers: flags.router,
       statePath: flags['state-path'],
     }
-    const source = new RecordingSource(new LiveNodeSource())
+    const source = new RecordingSource(new LiveNodeSource({launchers: flags.concurrency}))
     const {report} = await withProgress(process.stderr.isTTY === true, `mdctl capture (${source.origin})`, (p) => runDoctor(source, opts, p))
     const saved = Object.fromEntries(Object.entries(opts).filter(([k, v]) => v !== undefined && k !== 'concurrency'))
     const manifest = await writeBundle(flags.out, {host: hostname(), kind: 'node', options: saved, source}, source.captures)

@@ -54,7 +54,7 @@ Exit codes: 0 ok or warnings only, 1 at least one failure, 2 nothing could be ev
       }
     } else {
       if (process.platform !== 'linux') this.error('live doctor reads Linux network namespaces: run it on the network node, or replay a bundle with --from', {exit: 2})
-      source = new LiveNodeSource()
+      source = new LiveNodeSource({launchers: flags.concurrency})
       if (process.getuid?.() !== 0 && !this.jsonEnabled()) {
         this.logToStderr('note: not root: namespace scans (iptables, listeners, addresses), the process map and root-owned configs need root; those checks will be not evaluated')
       }

@@ -110,9 +110,13 @@ export async function collectNode(source: Source, opts: NodeOptions, progress: (
 
   const limit = opts.concurrency ?? Math.min(2 * availableParallelism(), 8)
   progress(`scanning ${namespaces.length} namespace(s), ${limit} at a time`)
-  await pool(namespaces, limit, async (ns) => {
-    for (const c of await source.netns(ns, paths)) keep(c)
-  })
+  try {
+    await pool(namespaces, limit, async (ns) => {
+      for (const c of await source.netns(ns, paths)) keep(c)
+    })
+  } finally {
+    source.close?.()
+  }
 
   // proxy configs: one per namespace in scope, plus any on disk for ids in scope
   const confs = new Set<string>()

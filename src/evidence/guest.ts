@@ -32,7 +32,8 @@ export function probeAlternatives(path: string, userAgent: string): string[][] {
   const url = `${METADATA_URL}${path}`
   const raw = `GET ${path} HTTP/1.0\\r\\nHost: 169.254.169.254\\r\\nUser-Agent: ${userAgent}\\r\\nConnection: close\\r\\n\\r\\n`
   return [
-    ['curl', '-sS', '-i', '-m', '5', '-A', userAgent, '-w', '\\n%{time_total} %{http_code}\\n', url],
+    // -v: without it curl 7.88 says only "Couldn't connect" for refused and unreachable alike
+    ['curl', '-sS', '-v', '-i', '-m', '5', '-A', userAgent, '-w', '\\n%{time_total} %{http_code}\\n', url],
     ['wget', '-S', '-O', '-', '-T', '5', '-t', '1', '-U', userAgent, url],
     ['sh', '-c', `command -v nc >/dev/null 2>&1 || exit 127; printf '${raw}' | nc -w 5 169.254.169.254 80`],
   ]

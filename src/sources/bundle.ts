@@ -171,6 +171,10 @@ export class RecordingSource implements Source, GuestSource {
     return this.keep(await this.inner.guest(key, param))
   }
 
+  close(): void {
+    if ('close' in this.inner) this.inner.close?.()
+  }
+
   private node(): Source {
     if (!('netns' in this.inner)) throw new Error('not a node source')
     return this.inner

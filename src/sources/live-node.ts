@@ -1,13 +1,14 @@
 import {randomUUID} from 'node:crypto'
 import {lstat, open, readdir, readFile, readlink, stat} from 'node:fs/promises'
-import {hostname} from 'node:os'
+import {availableParallelism, hostname} from 'node:os'
 
 import {EVIDENCE, type EvidenceKey, type Paths} from '../evidence/registry.js'
 import {signInstanceId} from '../lib/sign.js'
 import {USER_AGENT} from '../version.js'
 import type {Capture} from './capture.js'
-import {execCapture, spawnCapture} from './exec.js'
+import {execCapture} from './exec.js'
 import {httpProbe} from './http-probe.js'
+import {NetnsScanner} from './netns-scanner.js'
 import {Redactor, SECRET_KEYS} from './redact.js'
 import type {ProbeSpec, Source} from './source.js'
 
@@ -30,8 +31,9 @@ export class LiveNodeSource implements Source {
   readonly capturedAt = new Date().toISOString()
   readonly redactor = new Redactor()
   private agentSecret: string | undefined
+  private scanner?: NetnsScanner
 
-  constructor(private readonly opts: {timeoutMs?: number} = {}) {
+  constructor(private readonly opts: {timeoutMs?: number; launchers?: number} = {}) {
     this.origin = `live:${hostname()}`
   }
 
@@ -49,13 +51,13 @@ export class LiveNodeSource implements Source {
   }
 
   async netns(ns: string, _paths: Paths): Promise<Capture[]> {
-    const started = performance.now()
-    const raw = await spawnCapture('netns.snapshot', ns, ['nsenter', `--net=${NETNS_DIR}/${ns}`, 'sh', '-c', NETNS_SCRIPT], this.origin, {
-      timeoutMs: this.opts.timeoutMs ?? 5000,
-    })
+    this.scanner ??= new NetnsScanner(NETNS_SCRIPT, {launchers: this.opts.launchers ?? Math.min(2 * availableParallelism(), 8), timeoutS: Math.ceil((this.opts.timeoutMs ?? 5000) / 1000)})
+    const r = await this.scanner.run(ns)
+    const timedOut = r.exitCode === 124 || r.exitCode === 137
+    const raw = {exitCode: r.exitCode, failure: timedOut ? ('timeout' as const) : undefined, stderr: timedOut ? `timed out after ${this.opts.timeoutMs ?? 5000} ms in ${ns}` : r.stderr, stdout: r.stdout}
+    const durationMs = r.durationMs
     const outs = raw.stdout.split(new RegExp(`^${MARK}(\\d+)\\n?`, 'm'))
     const errs = raw.stderr.split(new RegExp(`^${MARK}\\d+\\n?`, 'm'))
-    const durationMs = Math.round(performance.now() - started)
     return NETNS_KEYS.map((key, i) => {
       const argv = EVIDENCE[key].argv()
       const rcText = outs[i * 2 + 1]
@@ -87,6 +89,10 @@ export class LiveNodeSource implements Source {
         stdout: outs[i * 2] ?? '',
       })
     })
+  }
+
+  close(): void {
+    this.scanner?.close()
   }
 
   async probe(spec: ProbeSpec, paths: Paths): Promise<Capture> {

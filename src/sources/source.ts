@@ -27,6 +27,8 @@ export interface Source {
   /** `netns.iptables`, `netns.listeners`, `netns.addr` of one namespace (one process tree when live) */
   netns(ns: string, paths: Paths): Promise<Capture[]>
   probe(spec: ProbeSpec, paths: Paths): Promise<Capture>
+  /** release helper processes, if any */
+  close?(): void
 }
 
 /** A capture standing for evidence that is not there at all (not in the bundle, not collected). */
