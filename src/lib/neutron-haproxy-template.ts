@@ -1,0 +1,89 @@
+/**
+ * Renders the haproxy config neutron writes to `<state_path>/ns-metadata-proxy/<uuid>.conf`
+ * (`ovn-metadata-proxy/` for OVN), byte for byte, so tests and the lab can build real configs
+ * and compare a node's file against what its agent would have written.
+ *
+ * Sources: neutron master `neutron/common/metadata.py` METADATA_HAPROXY_GLOBAL +
+ * `agent/metadata/driver_base.py` _UNLIMITED_CONFIG_TEMPLATE + the `_HEADER_CONFIG_TEMPLATE` of
+ * `agent/metadata/driver.py` (del-header + set-header) or `agent/ovn/metadata/driver.py`
+ * (add-header X-OVN-Network-ID); `release: 'pike'` is neutron 11.0.0's single template
+ * (no log-tag, no nbthread, one add-header).
+ *
+ * Differences from neutron, on purpose: `user`/`group` lines are left out when not given (neutron
+ * always writes them, resolved from the agent's euid/egid), so a test can run `haproxy -c` without
+ * a `neutron` account. The rate-limited variant is not rendered.
+ */
+
+export type NeutronProxyKind = 'router' | 'network' | 'ovn-network'
+
+export interface NeutronHaproxyOptions {
+  kind: NeutronProxyKind
+  /** router id (kind router) or network id */
+  id: string
+  /** `host:port` exactly as neutron formats it: `0.0.0.0:9697`, `:::9697`, `169.254.169.254:80` */
+  bind: string
+  /** the DHCP/OVN IPv6 line, e.g. `bind [fe80::a9fe:a9fe]:80 interface tap1332271e-0d`; empty when absent */
+  bindV6Line?: string
+  socketPath: string
+  pidfile: string
+  user?: string
+  group?: string
+  release?: 'master' | 'pike'
+  logLevel?: 'info' | 'debug'
+}
+
+const DEFAULTS_SECTION = `
+defaults
+    log global
+    mode http
+    option httplog
+    option dontlognull
+    option http-server-close
+    option forwardfor
+    retries                 3
+    timeout http-request    30s
+    timeout connect         30s
+    timeout client          32s
+    timeout server          32s
+    timeout http-keep-alive 30s
+`
+
+function checkValue(name: string, value: string | undefined): void {
+  // A newline in any value would let a caller inject extra haproxy directives.
+  if (value !== undefined && /[\r\n]/.test(value)) throw new Error(`renderNeutronHaproxyConfig: ${name} must be a single line`)
+}
+
+function ownerLines(opts: NeutronHaproxyOptions): string {
+  return (opts.user === undefined ? '' : `    user        ${opts.user}\n`) + (opts.group === undefined ? '' : `    group       ${opts.group}\n`)
+}
+
+function headerLines(kind: NeutronProxyKind, id: string): string {
+  if (kind === 'ovn-network') return `\n    http-request add-header X-OVN-Network-ID ${id}\n`
+  const [keep, drop] = kind === 'router' ? ['Router', 'Network'] : ['Network', 'Router']
+  return `\n    http-request del-header X-Neutron-${drop}-ID\n    http-request set-header X-Neutron-${keep}-ID ${id}\n`
+}
+
+function renderMaster(opts: NeutronHaproxyOptions, level: string): string {
+  const global =
+    `\nglobal\n    log         /dev/log local0 ${level}\n    log-tag     haproxy-metadata-proxy-${opts.id}\n` +
+    ownerLines(opts) +
+    `    maxconn     1024\n    nbthread    2\n    pidfile     ${opts.pidfile}\n    daemon\n`
+  const listen = `\nlisten listener\n    bind ${opts.bind}\n    ${opts.bindV6Line ?? ''}\n    server metadata ${opts.socketPath}\n`
+  return global + DEFAULTS_SECTION + listen + headerLines(opts.kind, opts.id)
+}
+
+function renderPike(opts: NeutronHaproxyOptions, level: string): string {
+  if (opts.kind === 'ovn-network') throw new Error('renderNeutronHaproxyConfig: neutron 11.0.0 (Pike) has no OVN metadata driver')
+  if (opts.bindV6Line) throw new Error('renderNeutronHaproxyConfig: the Pike template has no IPv6 bind line')
+  const resType = opts.kind === 'router' ? 'Router' : 'Network'
+  const global = `\nglobal\n    log         /dev/log local0 ${level}\n` + ownerLines(opts) + `    maxconn     1024\n    pidfile     ${opts.pidfile}\n    daemon\n`
+  const listen = `\nlisten listener\n    bind ${opts.bind}\n    server metadata ${opts.socketPath}\n    http-request add-header X-Neutron-${resType}-ID ${opts.id}\n`
+  return global + DEFAULTS_SECTION + listen
+}
+
+/** The config text neutron would write for these settings (the file starts with an empty line). */
+export function renderNeutronHaproxyConfig(opts: NeutronHaproxyOptions): string {
+  for (const [name, value] of Object.entries(opts)) checkValue(name, typeof value === 'string' ? value : undefined)
+  const level = opts.logLevel ?? 'info'
+  return opts.release === 'pike' ? renderPike(opts, level) : renderMaster(opts, level)
+}
