@@ -1,7 +1,9 @@
 import {hostname} from 'node:os'
 import {existsSync, readdirSync} from 'node:fs'
 
-import {Command, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
+
+import {MdctlCommand} from '../lib/base-command.js'
 
 import type {NodeOptions} from '../engine/collect-node.js'
 import {runDoctor} from '../engine/doctor.js'
@@ -14,7 +16,7 @@ import {RecordingSource, writeBundle} from '../sources/bundle.js'
 import {LiveGuestSource} from '../sources/guest.js'
 import {LiveNodeSource} from '../sources/live-node.js'
 
-export default class Capture extends Command {
+export default class Capture extends MdctlCommand {
   static override summary = 'Record what doctor reads into a bundle that `doctor --from` replays to the same findings.'
   static override description = `The bundle is a directory: manifest.json (tool version, host, time, and for each item its argv, exit code, duration and file) plus the raw outputs under items/.
 Shared secrets are replaced by salted fingerprints at capture time (the salt is in the manifest), other credentials by <redacted>: the bundle can be attached to a ticket.`

@@ -1,4 +1,4 @@
-import {Command} from '@oclif/core'
+import {MdctlCommand} from '../lib/base-command.js'
 
 import {GUEST_CHECKS} from '../checks/guest/index.js'
 import {NODE_CHECKS} from '../checks/index.js'
@@ -15,7 +15,7 @@ interface CheckInfo {
   evidence: Array<{key: string; what: string}>
 }
 
-export default class Checks extends Command {
+export default class Checks extends MdctlCommand {
   static override summary = 'List every check: id, hop, title and the evidence it needs.'
   static override enableJsonFlag = true
 

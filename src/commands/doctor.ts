@@ -1,4 +1,6 @@
-import {Command, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
+
+import {MdctlCommand} from '../lib/base-command.js'
 
 import type {NodeOptions} from '../engine/collect-node.js'
 import {runDoctor} from '../engine/doctor.js'
@@ -14,7 +16,7 @@ import {LiveGuestSource} from '../sources/guest.js'
 import {LiveNodeSource} from '../sources/live-node.js'
 import type {Source} from '../sources/source.js'
 
-export default class Doctor extends Command {
+export default class Doctor extends MdctlCommand {
   static override summary = 'Find where metadata requests stop on a neutron network node, live or from a capture bundle.'
   static override description = `Walks the metadata path hop by hop: DHCP route options, qrouter/qdhcp/ovnmeta namespaces, the iptables intercept, the haproxy proxy, the unix socket, neutron-metadata-agent, nova's metadata API, the shared-secret signature and (with --instance-ip) the instance lookup.
 Only reads: active probes are plain GETs with User-Agent mdctl/<version>; --passive turns them off.

@@ -1,4 +1,6 @@
-import {Command, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
+
+import {MdctlCommand} from '../lib/base-command.js'
 
 import {guestResults} from '../engine/guest.js'
 import {buildReport, exitCodeFor} from '../engine/report.js'
@@ -10,7 +12,7 @@ import type {Report} from '../report/types.js'
 import {BundleError, BundleSource} from '../sources/bundle.js'
 import {LiveGuestSource, type GuestSource} from '../sources/guest.js'
 
-export default class Guest extends Command {
+export default class Guest extends MdctlCommand {
   static override summary = "Check the guest's side of the metadata path: route, ARP, DHCP lease, HTTP probe, cloud-init log."
   static override description = `Run it inside the VM, or from outside with --ssh USER@HOST (the system ssh client in batch mode; nothing is installed on the guest). Minimal guests are fine: without ip -json it falls back to ip/route text, without curl to wget or nc, and says which it used.
 Exit codes: 0 ok or warnings only, 1 at least one failure, 2 nothing could be evaluated or bad usage.`
