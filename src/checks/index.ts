@@ -1,6 +1,6 @@
 import type {Check} from '../engine/check.js'
 import type {NodeModel} from '../model/node-model.js'
-import {agentConfig, agentProbe, agentProcess} from './node/agent.js'
+import {agentConfig, agentNovaTarget, agentProbe, agentProcess} from './node/agent.js'
 import {dhcpMetadataOptions, dhcpOptsRoute, l3MetadataProxy} from './node/dhcp-route.js'
 import {instanceLookup} from './node/instance.js'
 import {dhcpMetadataAddress, routerMark, routerRedirect} from './node/intercept.js'
@@ -36,6 +36,7 @@ export const NODE_CHECKS: ReadonlyArray<Check<NodeModel>> = [
   agentConfig,
   agentProcess,
   agentProbe,
+  agentNovaTarget,
   // nova
   novaReachable,
   novaConfig,

@@ -1,6 +1,7 @@
 import {GUEST_EVIDENCE, GUEST_PATHS, type GuestKey} from '../evidence/guest.js'
 import type {Capture} from '../sources/capture.js'
 import type {GuestSource} from '../sources/guest.js'
+import {absent} from '../sources/source.js'
 import {captureId} from './parsed.js'
 
 export interface GuestOptions {
@@ -25,9 +26,18 @@ export async function collectGuest(source: GuestSource, opts: GuestOptions, prog
   // one at a time: over ssh each is a connection, and minimal guests have little to spare
   for (const key of Object.keys(GUEST_EVIDENCE) as GuestKey[]) keep(await source.guest(key))
   if (!opts.passive) {
+    let unreachable: string | undefined
     for (const path of GUEST_PATHS) {
+      if (unreachable) {
+        // the same connection would fail the same way: do not wait out another timeout
+        keep(absent('probe.guest-http', path, source.origin, `not attempted: ${unreachable}`))
+        continue
+      }
       progress(`GET http://169.254.169.254${path}`)
-      keep(await source.guest('probe.guest-http', path))
+      const c = await source.guest('probe.guest-http', path)
+      keep(c)
+      const answered = c.exitCode === 0 || /^\s*HTTP\/\d/m.test(c.stderr)
+      if (!answered && c.exitCode !== 127) unreachable = `GET ${path} got no HTTP answer (exit ${c.exitCode})`
     }
     keep(await source.guest('guest.neigh', 'after-probe'))
   }

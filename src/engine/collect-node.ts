@@ -100,7 +100,7 @@ export async function collectNode(source: Source, opts: NodeOptions, progress: (
   const boot: Paths = {neutronConfigDir: opts.neutronConfigDir, novaConfig: opts.novaConfig, socketPath: '', statePath: opts.statePath ?? ''}
   progress('reading neutron and nova configuration')
   const configKeys: EvidenceKey[] = ['node.neutron-conf', 'node.agent-ini', 'node.l3-ini', 'node.dhcp-ini', 'node.nova-conf']
-  const [neutronConf, agentIni] = await Promise.all(configKeys.map(async (k) => keep(await source.get(k, boot))))
+  const [neutronConf, agentIni, , , novaConf] = await Promise.all(configKeys.map(async (k) => keep(await source.get(k, boot))))
   const paths = resolvePaths(opts, neutronConf, agentIni)
 
   progress('listing namespaces, processes and sockets')
@@ -152,17 +152,32 @@ export async function collectNode(source: Source, opts: NodeOptions, progress: (
 
   if (!opts.passive) {
     progress('probing the agent socket and nova (read-only GETs)')
-    await Promise.all(planProbes(paths, namespaces, agentIni, opts).map(async (p) => keep(await source.probe(p, paths))))
+    await Promise.all(planProbes(paths, namespaces, agentIni, opts, novaConf).map(async (p) => keep(await source.probe(p, paths))))
   }
   return {captures, namespaces, paths, probed: !opts.passive}
 }
 
-export function planProbes(paths: Paths, namespaces: readonly string[], agentIni: Capture | undefined, opts: NodeScope): ProbeSpec[] {
+/**
+ * Where nova.conf on this host says the metadata API listens, when it says so: a wildcard
+ * listen address is reached on loopback. undefined without nova.conf or listen options.
+ */
+export function novaListenUrl(novaConf: Capture | undefined): string | undefined {
+  const host = iniValue(novaConf, [['DEFAULT', 'metadata_listen']])
+  const port = iniValue(novaConf, [['DEFAULT', 'metadata_listen_port']])
+  if (host === undefined && port === undefined) return undefined
+  const h = host === undefined || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host
+  return `http://${h.includes(':') ? `[${h}]` : h}:${port ?? '8775'}`
+}
+
+export function planProbes(paths: Paths, namespaces: readonly string[], agentIni: Capture | undefined, opts: NodeScope, novaConf?: Capture): ProbeSpec[] {
   const nova = novaBaseUrl(agentIni)
   const probes: ProbeSpec[] = [
     {key: 'probe.nova-root', param: nova, url: `${nova}/`},
     {key: 'probe.nova-signed', param: nova, url: `${nova}/openstack`},
   ]
+  // nova's own listen address too, when it differs: tells "nova down" from "agent points elsewhere"
+  const listen = novaListenUrl(novaConf)
+  if (listen && listen !== nova) probes.push({key: 'probe.nova-root', param: listen, url: `${listen}/`})
   // one agent probe per router/network in scope is enough to prove the socket answers; each costs
   // the real agent an RPC to neutron-server, so keep the count small
   const targets = namespaces.flatMap((ns) => {

@@ -6,10 +6,11 @@ import type {LabPaths} from './plan.js'
 export function dhclientConf(requestOption121: boolean): string {
   // Without option 121 in the request list dnsmasq does not send it (neutron uses option:, not
   // option-force:), as with CentOS 6's default dhclient configuration.
+  // `timeout`: with -1, dhclient gives up (exit 2) after this many seconds without an offer
   return requestOption121
-    ? 'option rfc3442-classless-static-routes code 121 = array of unsigned integer 8;\n' +
+    ? 'timeout 10;\noption rfc3442-classless-static-routes code 121 = array of unsigned integer 8;\n' +
         'request subnet-mask, broadcast-address, routers, interface-mtu, rfc3442-classless-static-routes;\n'
-    : 'request subnet-mask, broadcast-address, routers, interface-mtu;\n'
+    : 'timeout 10;\nrequest subnet-mask, broadcast-address, routers, interface-mtu;\n'
 }
 
 export const DHCLIENT_SCRIPT = `#!/bin/sh

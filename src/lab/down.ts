@@ -2,7 +2,7 @@
 // names (mdlab-* namespaces, qrouter-/qdhcp- namespaces with the lab's uuid prefix, the lab's
 // daemons), so a crashed or half-built lab goes too. Running it again finds nothing to do.
 import {readdir, rm, rmdir} from 'node:fs/promises'
-import {dirname, resolve} from 'node:path'
+import {basename, dirname, resolve} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {DAEMON_MARKERS} from './daemon-launch.js'
@@ -63,7 +63,8 @@ export async function labDown(opts: LabDownOptions = {}): Promise<{removed: stri
   const sweep = async (netnsPaths: string[]): Promise<number> => {
     const procs = await findLabProcesses({argvMarkers: DAEMON_MARKERS, dir, netnsPaths})
     const stopped = new Set(await stopProcesses(procs.map((p) => p.pid)))
-    for (const p of procs) if (stopped.has(p.pid)) removed.push(`process ${p.comm} (pid ${p.pid})`)
+    // argv[0]: the lab's node daemons carry the name of the service they stand in for
+    for (const p of procs) if (stopped.has(p.pid)) removed.push(`process ${basename(p.argv[0] ?? p.comm)} (pid ${p.pid})`)
     return stopped.size
   }
   // processes first: a namespace with a daemon inside would outlive `ip netns del`

@@ -51,11 +51,14 @@ export function labInfo(s: LabState): LabInfo {
   const p = labPaths(s.dir, s.ids)
   const {guestMac, routerMac: _r, dhcpMac: _d, ...ids} = s.ids
   const routed = spec?.path !== 'dhcp'
+  // scoped to the lab's own namespaces: the host may carry others (a real node's, other labs')
   const doctor = [
     'mdctl doctor',
     `--neutron-config-dir ${p.etcNeutron}`,
     `--nova-config ${p.novaConf}`,
     `--state-path ${p.statePath}`,
+    ...(routed ? [`--router ${s.ids.router}`] : []),
+    `--network ${s.ids.network}`,
     `--instance-ip ${GUEST_IP}`,
   ].join(' ')
   const identity = p.sshClientKey

@@ -38,7 +38,8 @@ export async function readPidFile(path: string): Promise<number | undefined> {
   }
 }
 
-export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T | undefined> {
+/** Poll `probe` every 25 ms until it gives a value or `timeoutMs` has passed. */
+export async function waitFor<T>(timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T | undefined> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const v = await probe()

@@ -37,7 +37,8 @@ export async function run(argv: readonly string[], opts: RunOptions = {}): Promi
   const result = {exitCode: r.exitCode, ok: !r.failed, stderr: String(r.stderr ?? ''), stdout: String(r.stdout ?? '')}
   if (!result.ok && !opts.allowFail) {
     const where = opts.netns === undefined ? '' : ` (in ${opts.netns})`
-    const why = r.timedOut ? 'timed out' : (result.stderr.trim().split('\n')[0] ?? '') || r.shortMessage
+    // the last line: dhclient and haproxy print banners and notices before the reason
+    const why = r.timedOut ? 'timed out' : result.stderr.trim().split('\n').at(-1) || r.shortMessage
     throw new LabError(`${argv.join(' ')}${where} failed: ${why}`)
   }
   return result

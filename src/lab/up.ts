@@ -161,7 +161,7 @@ async function build(spec: LabSpec, state: LabState, p: LabPaths): Promise<void>
   for (const d of [p.etcNeutron, `${p.dir}/etc/nova`, p.proxyConfDir, p.pidsDir, p.dhcpDir, p.guestDir, p.runDir, p.logDir]) {
     await mkdir(d, {mode: 0o755, recursive: true})
   }
-  if (spec.proxySocket === 'mismatch') await mkdir(resolve(p.agentOwnSocket, '..'), {mode: 0o755, recursive: true})
+  if (spec.proxySocket === 'mismatch') await mkdir(dirname(p.agentOwnSocket), {mode: 0o755, recursive: true})
 
   // One secret per lab, written only to the two files that hold it on a real node (mode 0600).
   const agentSecret = randomBytes(24).toString('base64url')
@@ -214,11 +214,11 @@ type Started = (role: string, pid: number, ns?: string) => Promise<void>
 /** SIGKILL, as the OOM killer would: no cleanup, pid and socket files stay behind. */
 async function killHard(pid: number): Promise<void> {
   process.kill(pid, 'SIGKILL')
-  if ((await waitFor('exit', 3000, async () => ((await isAlive(pid)) ? undefined : true))) === undefined) throw new LabError(`pid ${pid} survived SIGKILL`)
+  if ((await waitFor(3000, async () => ((await isAlive(pid)) ? undefined : true))) === undefined) throw new LabError(`pid ${pid} survived SIGKILL`)
 }
 
 async function daemonPid(what: string, pidFile: string): Promise<number> {
-  const pid = await waitFor(what, 5000, async () => {
+  const pid = await waitFor(5000, async () => {
     const pid = await readPidFile(pidFile)
     return pid !== undefined && (await isAlive(pid)) ? pid : undefined
   })
@@ -236,7 +236,8 @@ async function startDnsmasq(p: LabPaths, ids: LabIds, spec: LabSpec, tap: string
 }
 
 async function startBackends(spec: LabSpec, state: LabState, p: LabPaths, started: Started): Promise<void> {
-  const publicKey = state.ssh ? (await readFile(`${p.sshClientKey}.pub`, 'utf8').catch(() => '')).trim() || throwawaySshKey('mdlab') : throwawaySshKey('mdlab')
+  // with --ssh the instance's key pair is the lab's client key, as nova would inject it
+  const publicKey = state.ssh ? (await readFile(`${p.sshClientKey}.pub`, 'utf8')).trim() : throwawaySshKey('mdlab')
   await writeFile(p.inventory, JSON.stringify(labInventory(spec, state.ids, publicKey), null, 2) + '\n', {mode: 0o644})
   // independent processes: start both at once (each pays node's start-up)
   const [api, agent] = await Promise.all([spec.nova === 'running' ? startDaemon(p, 'api') : undefined, startDaemon(p, 'agent')])

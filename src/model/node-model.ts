@@ -1,5 +1,5 @@
 import type {NodeCollection, NodeOptions} from '../engine/collect-node.js'
-import {METADATA_NS} from '../engine/collect-node.js'
+import {METADATA_NS, novaBaseUrl, novaListenUrl} from '../engine/collect-node.js'
 import {captureId, parseCapture, parseOptionalFile, type Parsed} from '../engine/parsed.js'
 import type {Paths} from '../evidence/registry.js'
 import {parseDnsmasqOpts, type DnsmasqOpt} from '../parsers/dnsmasq-opts.js'
@@ -75,7 +75,10 @@ export interface NodeModel {
   /** every proxy config read, also those without a namespace: relative path → config */
   readonly proxyConfs: ReadonlyMap<string, Parsed<HaproxyConfig | undefined>>
   readonly sockets: ReadonlyMap<string, Parsed<StatInfo | undefined>>
+  /** GET / at the nova URL the agent uses */
   readonly novaRoot: Parsed<ProbeOutcome>
+  /** GET / at the address nova.conf on this host listens on, when that differs */
+  readonly novaListen?: Parsed<ProbeOutcome>
   readonly novaSigned: Parsed<ProbeOutcome>
   readonly agentProbes: ReadonlyMap<string, Parsed<ProbeOutcome>>
 }
@@ -121,7 +124,8 @@ export function parseProcNet(text: string): ProcEntry[] {
 
 /** A probe capture: HTTP text when it connected, otherwise curl-style exit codes. */
 export function probeOutcome(c: Capture | undefined, key: string, passive: boolean): Parsed<ProbeOutcome> {
-  if (!c) return {key, ok: false, reason: passive ? `${key}: not probed (--passive: no active probes)` : `${key} was not collected`}
+  if (passive) return {key, ok: false, reason: `${key}: not probed (--passive: no active probes)`}
+  if (!c) return {key, ok: false, reason: `${key} was not collected`}
   if (c.exitCode === 0 && !c.failure) {
     return parseCapture(c, key, (t) => ({kind: 'response' as const, response: parseRawHttpResponse(t)}))
   }
@@ -170,6 +174,9 @@ export function buildNodeModel(col: NodeCollection, opts: NodeOptions): NodeMode
     if (c.key === 'probe.agent' && c.param) agentProbes.set(c.param, probeOutcome(c, `probe.agent[${c.param}]`, passive))
   }
   const nova = [...col.captures.values()]
+  const agentNova = novaBaseUrl(get('node.agent-ini'))
+  const listenUrl = novaListenUrl(get('node.nova-conf'))
+  const listenCap = listenUrl && listenUrl !== agentNova ? get('probe.nova-root', listenUrl) : undefined
   return {
     agentIni: ini('node.agent-ini'),
     agentProbes,
@@ -179,7 +186,8 @@ export function buildNodeModel(col: NodeCollection, opts: NodeOptions): NodeMode
     netns,
     neutronConf: ini('node.neutron-conf'),
     novaConf: ini('node.nova-conf'),
-    novaRoot: probeOutcome(nova.find((c) => c.key === 'probe.nova-root'), 'probe.nova-root', passive),
+    novaRoot: probeOutcome(get('probe.nova-root', agentNova) ?? nova.find((c) => c.key === 'probe.nova-root'), 'probe.nova-root', passive),
+    ...(listenCap ? {novaListen: probeOutcome(listenCap, `probe.nova-root[${listenUrl}]`, passive)} : {}),
     novaSigned: probeOutcome(nova.find((c) => c.key === 'probe.nova-signed'), 'probe.nova-signed', passive),
     options: opts,
     passive,

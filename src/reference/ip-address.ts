@@ -12,10 +12,15 @@ export interface ClientAddress {
 
 const MAPPED = /^::ffff:(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})$/i
 
-/** The proxy's view of its client: `::ffff:a.b.c.d` (dual-stack listener) becomes `a.b.c.d`. */
+/**
+ * The proxy's view of its client: `::ffff:a.b.c.d` (dual-stack listener) becomes `a.b.c.d`, and a
+ * link-local address loses its `%zone` (an X-Forwarded-For value carries none).
+ */
 export function unmapIPv4(address: string): string {
   const m = MAPPED.exec(address)
-  return m ? (m[1] as string) : address
+  if (m) return m[1] as string
+  const zone = address.indexOf('%')
+  return zone === -1 ? address : address.slice(0, zone)
 }
 
 /** Canonical text of an IP address (`fd00:0::5` -> `fd00::5`), or null when it is not one. */

@@ -114,14 +114,24 @@ class FdWriter {
 
   /** Write everything queued now, synchronously (files; and before exit). A write in flight may land after. */
   flushSync(): void {
-    for (let chunk = this.take(); chunk; chunk = this.take()) {
-      let offset = 0
-      for (let tries = 0; offset < chunk.length && tries < 1000; tries++) {
-        try {
-          offset += fs.writeSync(this.fd, chunk, offset)
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return
-        }
+    // a regular file takes one write of everything: write() updates the shared offset atomically
+    if (this.detect().sync && this.dropped === 0 && this.pending.length > 0) {
+      const all = Buffer.from(this.pending.join('\n') + '\n')
+      this.pending = []
+      this.writeAllSync(all)
+      return
+    }
+    for (let chunk = this.take(); chunk; chunk = this.take()) this.writeAllSync(chunk)
+  }
+
+  private writeAllSync(chunk: Buffer): void {
+    let offset = 0
+    for (let tries = 0; offset < chunk.length && tries < 1000; tries++) {
+      try {
+        offset += fs.writeSync(this.fd, chunk, offset)
+      } catch (error) {
+        // EAGAIN: a non-blocking pipe is full, try again; anything else: give the lines up
+        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return
       }
     }
   }
@@ -139,6 +149,7 @@ export function flushLogs(): void {
 
 export class Logger {
   private readonly scrub: string[]
+  private readonly componentJson: string
 
   constructor(
     readonly component: string,
@@ -146,6 +157,7 @@ export class Logger {
     private readonly level: LogLevel,
     secrets: readonly string[] = [],
   ) {
+    this.componentJson = JSON.stringify(component)
     const forms = secrets.flatMap((s) => [s, JSON.stringify(s).slice(1, -1)])
     this.scrub = [...new Set(forms.filter((s) => s.length >= MIN_SCRUB_LENGTH))]
   }
@@ -171,7 +183,9 @@ export class Logger {
   }
 
   private emit(level: string, event: string, rec: LogRecord): void {
-    let line = JSON.stringify({ts: isoNow(), level, component: this.component, event, ...rec})
+    // the fixed head is spliced in front of the record's own JSON: no merged object per line
+    const body = JSON.stringify(rec)
+    let line = `{"ts":"${isoNow()}","level":"${level}","component":${this.componentJson},"event":${JSON.stringify(event)}${body.length > 2 ? `,${body.slice(1)}` : '}'}`
     for (const s of this.scrub) if (line.includes(s)) line = line.split(s).join('***')
     this.sink(line)
   }

@@ -21,6 +21,8 @@ const NEWTON_ONE = '2016-06-30'
 const NEWTON_TWO = '2016-10-06'
 const VICTORIA = '2020-10-14'
 
+const MAX_CACHED_PATHS = 128
+
 export const TEXT_PLAIN = 'text/plain; charset=UTF-8'
 export const APPLICATION_JSON = 'application/json'
 /** webob's default Response content type: what nova's password handler answers with */
@@ -110,7 +112,11 @@ export class InstanceMetadata {
     const hit = this.cache.get(key)
     if (hit) return hit
     const result = tokens[0] === 'openstack' ? this.openstackItem(tokens.slice(1)) : this.ec2Item(tokens.slice(1), address)
-    if (result?.cacheable) this.cache.set(key, result.value)
+    if (result?.cacheable) {
+      // a finite tree, but keep a client that walks all of it from holding it all
+      if (this.cache.size >= MAX_CACHED_PATHS) this.cache.clear()
+      this.cache.set(key, result.value)
+    }
     return result?.value ?? null
   }
 

@@ -68,12 +68,14 @@ async function closeAll(servers: RunningServer[]): Promise<void> {
 
 // Built, the worker entry is the .js next to this file. Under tsx (bin/dev.js, tests) it is the
 // .ts file, and Node 20 does not carry tsx's loader hooks into workers: register them first.
+const YOUNG_MB = Number(process.env.MDREF_YOUNG_MB ?? 0) || undefined
 function newWorker(input: WorkerInput): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./stack-worker.js', import.meta.url), {workerData: input})
+  const resourceLimits = YOUNG_MB ? {maxYoungGenerationSizeMb: YOUNG_MB} : undefined
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./stack-worker.js', import.meta.url), {resourceLimits, workerData: input})
   const entry = new URL('./stack-worker.ts', import.meta.url).href
   const tsx = import.meta.resolve('tsx/esm/api')
   const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}) })`
-  return new Worker(code, {eval: true, workerData: input})
+  return new Worker(code, {eval: true, resourceLimits, workerData: input})
 }
 
 function startWorker(input: WorkerInput): Promise<RunningServer> {

@@ -19,7 +19,14 @@ function probe(path: string): Promise<'listening' | 'refused'> {
 
 /** Make the parent directory and clear a stale socket file; refuse to touch anything else. */
 export async function prepareSocketPath(path: string): Promise<void> {
-  await mkdir(dirname(path), {mode: 0o755, recursive: true})
+  const parent = dirname(path)
+  await mkdir(parent, {mode: 0o755, recursive: true})
+  // a directory someone else owns (say a planted /tmp/mdctl-reference) could swap the socket
+  const dir = await lstat(parent)
+  const uid = process.getuid?.() ?? 0
+  if (!dir.isDirectory() || (dir.uid !== uid && dir.uid !== 0)) {
+    throw new ReferenceConfigError(`agent.socket: ${parent} is not a directory owned by this user or root; not using it`)
+  }
   let st
   try {
     st = await lstat(path)

@@ -1,5 +1,6 @@
 import type {Check} from '../../engine/check.js'
 import {ev} from '../../engine/parsed.js'
+import {novaBaseUrl, novaListenUrl} from '../../engine/collect-node.js'
 import type {NodeModel} from '../../model/node-model.js'
 import {isFingerprint} from '../../sources/redact.js'
 import {describeProbe, iniOf, nodeRunsMetadata, opt} from './util.js'
@@ -94,5 +95,45 @@ export const agentProbe: Check<NodeModel> = {
       return
     }
     out.fail({code: 'AGENT_ERROR', evidence: [ev(p, describeProbe(o))], fix: {commands: ['journalctl -u neutron-metadata-agent -n 100 | grep -iE "error|exception"'], text: 'The agent fails the request itself (500: RPC to neutron-server failing, or a missing X-Forwarded-For): read its log around the probe time.'}, subject, summary: `the agent answers HTTP ${status} to a plain request`})
+  },
+}
+
+/**
+ * The agent's nova_metadata_host/port against where nova.conf on this host listens: a wrong
+ * target looks like "nova down" from the guest, but the fix is in metadata_agent.ini.
+ */
+export const agentNovaTarget: Check<NodeModel> = {
+  evidence: ['node.agent-ini', 'node.nova-conf', 'probe.nova-root'],
+  hop: 'agent',
+  id: 'agent-nova-target',
+  needs: ['agentIni', 'novaConf'],
+  applies: (m) => (!iniOf(m.novaConf) ? `${m.paths.novaConfig} is not on this host: where nova listens is unknown here` : opt(m.novaConf, ['DEFAULT', 'metadata_listen'], ['DEFAULT', 'metadata_listen_port']) === undefined ? 'nova.conf sets neither metadata_listen nor metadata_listen_port' : undefined),
+  title: "the agent's nova_metadata_host/port is where nova listens",
+  run(m, out) {
+    const agentUrl = novaBaseUrl(m.agentIni.ok ? m.agentIni.capture : undefined)
+    const listenUrl = novaListenUrl(m.novaConf.ok ? m.novaConf.capture : undefined) ?? ''
+    const listenHost = opt(m.novaConf, ['DEFAULT', 'metadata_listen']) ?? '0.0.0.0'
+    const port = (u: string): string => /:(\d+)$/.exec(u)?.[1] ?? ''
+    const wildcard = listenHost === '0.0.0.0' || listenHost === '::'
+    const evidence = [ev(m.agentIni, `agent calls ${agentUrl}`), ev(m.novaConf, `nova listens on ${listenHost}:${port(listenUrl)}`)]
+    if (agentUrl === listenUrl || (wildcard && port(agentUrl) === port(listenUrl))) {
+      out.pass({code: 'AGENT_NOVA_TARGET_OK', evidence, subject: AGENT_INI(m), summary: `the agent calls ${agentUrl}, where nova listens`})
+      return
+    }
+    const here = m.novaListen?.ok ? m.novaListen.value : undefined
+    const there = m.novaRoot.ok ? m.novaRoot.value : undefined
+    const hereAnswers = here?.kind === 'response' && here.response.status === 200
+    const thereFails = there?.kind === 'failed'
+    const fix = {
+      commands: [`crudini --set ${AGENT_INI(m)} DEFAULT nova_metadata_host ${listenHost === '0.0.0.0' || listenHost === '::' ? '<this controller>' : listenHost}`, `crudini --set ${AGENT_INI(m)} DEFAULT nova_metadata_port ${port(listenUrl)}`, 'systemctl restart neutron-metadata-agent'],
+      text: "Point the agent at nova's metadata API: nova_metadata_host / nova_metadata_port in metadata_agent.ini (or at the VIP that fronts it).",
+    }
+    if (hereAnswers && thereFails) {
+      out.fail({code: 'AGENT_WRONG_NOVA_HOST', evidence: [...evidence, ...(m.novaListen ? [ev(m.novaListen, describeProbe(here))] : []), ev(m.novaRoot, describeProbe(there))], fix, subject: AGENT_INI(m), summary: `the agent calls ${agentUrl}, which does not answer, while nova answers at ${listenUrl}`})
+    } else if (!there || !here) {
+      out.warn({code: 'AGENT_NOVA_TARGET_DIFFERS', evidence, fix, subject: AGENT_INI(m), summary: `the agent calls ${agentUrl} but nova.conf here listens on ${listenUrl} (fine only behind a VIP or proxy)`})
+    } else {
+      out.info({code: 'AGENT_NOVA_TARGET_ELSEWHERE', evidence, subject: AGENT_INI(m), summary: `the agent calls ${agentUrl}, not this host's nova (${listenUrl}), and it answers`})
+    }
   },
 }

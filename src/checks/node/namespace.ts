@@ -68,7 +68,10 @@ export const orphanProxyConfig: Check<NodeModel> = {
       const candidates = rel.startsWith('ovn-') ? [`ovnmeta-${id}`] : [`qrouter-${id}`, `qdhcp-${id}`]
       if (!candidates.some((c) => all.has(c))) orphans.push(rel)
     }
-    if (orphans.length === 0) return
+    if (orphans.length === 0) {
+      if (m.proxyConfs.size > 0) out.pass({code: 'PROXY_CONFIGS_MATCHED', evidence: [ev(m.netns, `${m.proxyConfs.size} config(s) under ${m.paths.statePath}`)], subject: m.paths.statePath, summary: `${m.proxyConfs.size} metadata proxy config(s), each with its namespace`})
+      return
+    }
     const [first] = orphans
     out.warn({
       code: 'PROXY_CONFIG_ORPHANED',
