@@ -9,7 +9,7 @@ import type {NodeOptions} from '../engine/collect-node.js'
 import {runDoctor} from '../engine/doctor.js'
 import {guestResults} from '../engine/guest.js'
 import {buildReport} from '../engine/report.js'
-import {sshFlags, sshTarget} from '../lib/guest-flags.js'
+import {leaseFlag, sshFlags, sshTarget} from '../lib/guest-flags.js'
 import {badScope, nodeFlags} from '../lib/node-flags.js'
 import {withProgress} from '../lib/progress.js'
 import {RecordingSource, writeBundle} from '../sources/bundle.js'
@@ -26,6 +26,7 @@ Shared secrets are replaced by salted fingerprints at capture time (the salt is 
   static override flags = {
     ...nodeFlags,
     ...sshFlags,
+    ...leaseFlag,
     guest: Flags.boolean({description: 'capture the guest side (run inside the VM) instead of the network node'}),
     out: Flags.string({description: 'directory to write the bundle to (must not exist, or be empty)', required: true}),
     ssh: Flags.string({description: 'capture the guest side over ssh: USER@HOST'}),
@@ -58,10 +59,10 @@ Shared secrets are replaced by salted fingerprints at capture time (the salt is 
     this.log(`replay: mdctl doctor --from ${flags.out}`)
   }
 
-  private async captureGuest(flags: {out: string; ssh?: string; passive: boolean} & Parameters<typeof sshTarget>[1]): Promise<void> {
+  private async captureGuest(flags: {out: string; ssh?: string; passive: boolean; 'lease-file'?: string[]} & Parameters<typeof sshTarget>[1]): Promise<void> {
     let live: LiveGuestSource
     try {
-      live = new LiveGuestSource(flags.ssh ? sshTarget(flags.ssh, flags) : undefined)
+      live = new LiveGuestSource(flags.ssh ? sshTarget(flags.ssh, flags) : undefined, flags['lease-file'])
     } catch (error) {
       this.error(error instanceof Error ? error.message : String(error), {exit: 2})
     }

@@ -6,7 +6,7 @@ import type {NodeOptions} from '../engine/collect-node.js'
 import {runDoctor} from '../engine/doctor.js'
 import {exitCodeFor} from '../engine/report.js'
 import {paintFor} from '../lib/color.js'
-import {sshFlags, sshTarget} from '../lib/guest-flags.js'
+import {leaseFlag, sshFlags, sshTarget} from '../lib/guest-flags.js'
 import {badScope, nodeFlags} from '../lib/node-flags.js'
 import {withProgress} from '../lib/progress.js'
 import {renderText} from '../render/text.js'
@@ -33,6 +33,7 @@ Exit codes: 0 ok or warnings only, 1 at least one failure, 2 nothing could be ev
   static override flags = {
     ...nodeFlags,
     ...sshFlags,
+    ...leaseFlag,
     from: Flags.string({description: 'replay a capture bundle (from `mdctl capture`) instead of reading this host'}),
     guest: Flags.string({description: 'also check the guest over ssh (USER@HOST) and give one verdict for the whole path'}),
     verbose: Flags.boolean({char: 'v', description: 'show passing findings, all evidence and every check run'}),
@@ -76,7 +77,7 @@ Exit codes: 0 ok or warnings only, 1 at least one failure, 2 nothing could be ev
     let guest: LiveGuestSource | undefined
     if (flags.guest) {
       try {
-        guest = new LiveGuestSource(sshTarget(flags.guest, flags))
+        guest = new LiveGuestSource(sshTarget(flags.guest, flags), flags['lease-file'])
       } catch (error) {
         this.error(error instanceof Error ? error.message : String(error), {exit: 2})
       }

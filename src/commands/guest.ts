@@ -5,7 +5,7 @@ import {MdctlCommand} from '../lib/base-command.js'
 import {guestResults} from '../engine/guest.js'
 import {buildReport, exitCodeFor} from '../engine/report.js'
 import {paintFor} from '../lib/color.js'
-import {sshFlags, sshTarget} from '../lib/guest-flags.js'
+import {leaseFlag, sshFlags, sshTarget} from '../lib/guest-flags.js'
 import {withProgress} from '../lib/progress.js'
 import {renderText} from '../render/text.js'
 import type {Report} from '../report/types.js'
@@ -23,6 +23,7 @@ Exit codes: 0 ok or warnings only, 1 at least one failure, 2 nothing could be ev
 
   static override flags = {
     ...sshFlags,
+    ...leaseFlag,
     from: Flags.string({description: 'replay a guest bundle (from `mdctl capture --guest`)', exclusive: ['ssh']}),
     passive: Flags.boolean({description: 'no HTTP probes: only read routes, neighbours, leases and logs'}),
     ssh: Flags.string({description: 'run over ssh: USER@HOST'}),
@@ -46,7 +47,7 @@ Exit codes: 0 ok or warnings only, 1 at least one failure, 2 nothing could be ev
     } else {
       let live: LiveGuestSource
       try {
-        live = new LiveGuestSource(flags.ssh ? sshTarget(flags.ssh, flags) : undefined)
+        live = new LiveGuestSource(flags.ssh ? sshTarget(flags.ssh, flags) : undefined, flags['lease-file'])
       } catch (error) {
         this.error(error instanceof Error ? error.message : String(error), {exit: 2})
       }

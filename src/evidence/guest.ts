@@ -17,8 +17,9 @@ export interface GuestSpec {
 export const METADATA_URL = 'http://169.254.169.254'
 export const FILE_MARK = '@@mdctl-file '
 
+// extra lease files given with --lease-file arrive as "$@"
 const LEASES_SCRIPT = [
-  `for f in /var/lib/dhcp/*.leases /var/lib/dhclient/*.lease* /var/lib/NetworkManager/*.lease /run/dhclient*.lease*; do [ -r "$f" ] && { echo "${FILE_MARK}dhclient:$f"; cat "$f"; }; done`,
+  `for f in "$@" /var/lib/dhcp/*.leases /var/lib/dhclient/*.lease* /var/lib/NetworkManager/*.lease /run/dhclient*.lease*; do [ -r "$f" ] && { echo "${FILE_MARK}dhclient:$f"; cat "$f"; }; done`,
   `for f in /run/systemd/netif/leases/*; do [ -r "$f" ] && { echo "${FILE_MARK}networkd:$f"; cat "$f"; }; done`,
   `if command -v nmcli >/dev/null 2>&1; then echo "${FILE_MARK}nmcli:nmcli"; nmcli -f DHCP4 device show 2>/dev/null; fi`,
   `if command -v dhcpcd >/dev/null 2>&1; then for i in $(ls /sys/class/net); do [ "$i" = lo ] || { echo "${FILE_MARK}dhcpcd:$i"; dhcpcd -U "$i" 2>/dev/null; }; done; fi`,
@@ -53,3 +54,8 @@ export const GUEST_EVIDENCE = {
 } as const satisfies Record<string, GuestSpec>
 
 export type GuestKey = keyof typeof GUEST_EVIDENCE | 'probe.guest-http'
+
+/** The leases item with extra lease files to read (a guest that keeps them elsewhere). */
+export function leasesAlternatives(extra: readonly string[]): string[][] {
+  return [['sh', '-c', LEASES_SCRIPT, 'mdctl-leases', ...extra]]
+}

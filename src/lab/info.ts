@@ -67,9 +67,10 @@ export function labInfo(s: LabState): LabInfo {
     api: {host: API_HOST, port: s.apiPort},
     commands: {
       doctor,
+      // the guest namespace shares the host's files, so its lease is in the lab dir, not /var/lib/dhcp
       guest: s.ssh
-        ? `mdctl guest --ssh root@${GUEST_IP} --identity ${identity} --ssh-option UserKnownHostsFile=${p.sshDir}/known_hosts`
-        : `nsenter --net=/run/netns/${GUEST_NETNS} mdctl guest`,
+        ? `mdctl guest --ssh root@${GUEST_IP} --identity ${identity} --ssh-option UserKnownHostsFile=${p.sshDir}/known_hosts --lease-file ${p.dhclientLeases}`
+        : `nsenter --net=/run/netns/${GUEST_NETNS} mdctl guest --lease-file ${p.dhclientLeases}`,
     },
     complete: s.complete,
     expectedHop: scenario?.expectedHop ?? null,

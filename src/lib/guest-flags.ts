@@ -2,6 +2,10 @@ import {Flags} from '@oclif/core'
 
 import type {SshTarget} from '../sources/guest.js'
 
+export const leaseFlag = {
+  'lease-file': Flags.string({description: 'also read this DHCP lease file (dhclient format), for guests that keep leases elsewhere', multiple: true}),
+}
+
 export const sshFlags = {
   identity: Flags.string({char: 'i', description: 'ssh private key for --ssh', helpGroup: 'SSH'}),
   jump: Flags.string({char: 'J', description: 'ssh jump host (ssh -J)', helpGroup: 'SSH'}),

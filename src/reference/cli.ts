@@ -54,22 +54,26 @@ export function applyFlags(config: ReferenceConfig, f: ReferenceFlags, only?: Co
   return c
 }
 
-/** Resolve on the first SIGINT or SIGTERM, then close and flush the logs. */
-export async function serveUntilSignal(server: RunningServer): Promise<string> {
-  const signal = await new Promise<string>((resolve) => {
-    const on = (s: string): void => {
-      process.off('SIGINT', onInt)
-      process.off('SIGTERM', onTerm)
-      resolve(s)
-    }
-    const onInt = (): void => on('SIGINT')
-    const onTerm = (): void => on('SIGTERM')
+/**
+ * Serve until SIGINT or SIGTERM (resolves with the signal's name) or until `failed` settles
+ * (throws its reason); either way close everything and flush the logs first.
+ */
+export async function serveUntilSignal(server: RunningServer, failed?: Promise<string>): Promise<string> {
+  let onInt = (): void => {}
+  let onTerm = (): void => {}
+  const signal = new Promise<string>((resolve) => {
+    onInt = () => resolve('SIGINT')
+    onTerm = () => resolve('SIGTERM')
     process.once('SIGINT', onInt)
     process.once('SIGTERM', onTerm)
   })
+  const outcome = await Promise.race([signal.then((s) => ({s})), ...(failed ? [failed.then((f) => ({f}))] : [])])
+  process.off('SIGINT', onInt)
+  process.off('SIGTERM', onTerm)
   await server.close()
   flushLogs()
-  return signal
+  if ('f' in outcome) throw new Error(outcome.f)
+  return outcome.s
 }
 
 /** A start failure as one line: config problems as they are, listen errors named. */

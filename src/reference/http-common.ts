@@ -33,6 +33,8 @@ export function createHttpServer(t: ServerTimeouts, handler: http.RequestListene
   )
   server.timeout = t.idleMs
   server.maxHeadersCount = 200
+  // haproxy caps at maxconn 1024 and queues; past this many, new connections are dropped
+  server.maxConnections = 4096
   return server
 }
 

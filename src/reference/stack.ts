@@ -19,6 +19,8 @@ export interface RunningStack extends RunningServer {
   readonly proxy: RunningServer
   readonly agent: RunningServer
   readonly api: RunningServer
+  /** threads only: settles with a one-line reason if a component's thread dies while serving */
+  readonly failed?: Promise<string>
 }
 
 export interface StackOptions {
@@ -35,13 +37,15 @@ export async function startStack(config: ReferenceConfig, opts: StackOptions = {
   const started: RunningServer[] = []
   try {
     if (opts.threads) {
-      const api = await startWorker({component: 'api', config})
+      let fail: (reason: string) => void = () => {}
+      const failed = new Promise<string>((r) => (fail = r))
+      const api = await startWorker({component: 'api', config}, fail)
       started.push(api)
-      const agent = await startWorker({apiAddress: api.address, component: 'agent', config})
+      const agent = await startWorker({apiAddress: api.address, component: 'agent', config}, fail)
       started.push(agent)
-      const proxy = await startWorker({component: 'proxy', config})
+      const proxy = await startWorker({component: 'proxy', config}, fail)
       started.push(proxy)
-      return assemble(proxy, agent, api)
+      return {...assemble(proxy, agent, api), failed}
     }
     const l = {log: opts.log}
     const api = await startApi(apiOptions(config, l))
@@ -68,9 +72,11 @@ async function closeAll(servers: RunningServer[]): Promise<void> {
 
 // Built, the worker entry is the .js next to this file. Under tsx (bin/dev.js, tests) it is the
 // .ts file, and Node 20 does not carry tsx's loader hooks into workers: register them first.
-const YOUNG_MB = Number(process.env.MDREF_YOUNG_MB ?? 0) || undefined
+// V8 lets each isolate's young generation grow to ~48 MB under load; a component allocates little
+// that lives, so a smaller nursery costs no measurable CPU and saves tens of MB per thread.
+const resourceLimits = {maxYoungGenerationSizeMb: 16}
+
 function newWorker(input: WorkerInput): Worker {
-  const resourceLimits = YOUNG_MB ? {maxYoungGenerationSizeMb: YOUNG_MB} : undefined
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./stack-worker.js', import.meta.url), {resourceLimits, workerData: input})
   const entry = new URL('./stack-worker.ts', import.meta.url).href
   const tsx = import.meta.resolve('tsx/esm/api')
@@ -78,24 +84,32 @@ function newWorker(input: WorkerInput): Worker {
   return new Worker(code, {eval: true, resourceLimits, workerData: input})
 }
 
-function startWorker(input: WorkerInput): Promise<RunningServer> {
+function startWorker(input: WorkerInput, onFailure: (reason: string) => void): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     const worker = newWorker(input)
-    const exited = new Promise<void>((r) => worker.once('exit', () => r()))
     let ready = false
+    let closing = false
+    const exited = new Promise<void>((r) =>
+      worker.once('exit', (code) => {
+        if (ready && !closing) onFailure(`${input.component} stopped unexpectedly (thread exit ${code})`)
+        r()
+      }),
+    )
     worker.once('error', (e) => {
       if (!ready) reject(e)
+      else onFailure(`${input.component} failed: ${String(e.message).split('\n')[0]}`)
     })
     worker.on('message', (m: WorkerMessage) => {
       if (m.type === 'failed') {
         reject(m.configError ? new ReferenceConfigError(m.message) : new Error(`${input.component as Component}: ${m.message}`))
       } else if (m.type === 'ready') {
         ready = true
-        let closing: Promise<void> | null = null
+        let stopping: Promise<void> | null = null
         resolve({
           address: m.address,
           close: () =>
-            (closing ??= (async () => {
+            (stopping ??= (async () => {
+              closing = true
               worker.postMessage('close')
               const timer = setTimeout(() => void worker.terminate(), 5000)
               await exited

@@ -1,6 +1,6 @@
 import {hostname} from 'node:os'
 
-import {GUEST_EVIDENCE, type GuestKey, probeAlternatives} from '../evidence/guest.js'
+import {GUEST_EVIDENCE, type GuestKey, leasesAlternatives, probeAlternatives} from '../evidence/guest.js'
 import {USER_AGENT} from '../version.js'
 import type {Capture} from './capture.js'
 import {execCapture} from './exec.js'
@@ -62,7 +62,10 @@ export class LiveGuestSource implements GuestSource {
   readonly capturedAt = new Date().toISOString()
   readonly salt = newSalt()
 
-  constructor(private readonly ssh?: SshTarget) {
+  constructor(
+    private readonly ssh?: SshTarget,
+    private readonly leaseFiles: readonly string[] = [],
+  ) {
     this.kind = ssh ? 'ssh' : 'live'
     this.origin = ssh ? `ssh:${ssh.target}` : `live:${hostname()}`
     if (ssh) sshArgv(ssh, ['true']) // validate early: a bad target is a usage error
@@ -76,7 +79,7 @@ export class LiveGuestSource implements GuestSource {
   }
 
   async guest(key: GuestKey, param?: string): Promise<Capture> {
-    const alternatives = key === 'probe.guest-http' ? probeAlternatives(param ?? '/', USER_AGENT) : GUEST_EVIDENCE[key].alternatives
+    const alternatives = key === 'probe.guest-http' ? probeAlternatives(param ?? '/', USER_AGENT) : key === 'guest.leases' && this.leaseFiles.length ? leasesAlternatives(this.leaseFiles) : GUEST_EVIDENCE[key].alternatives
     const fall = key === 'probe.guest-http' ? 'missing' : GUEST_EVIDENCE[key].fallThrough
     let last: Capture | undefined
     for (const argv of alternatives) {

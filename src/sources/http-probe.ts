@@ -42,6 +42,8 @@ export function httpProbe(req: HttpProbeRequest): Promise<HttpProbeResult> {
     const r = request(
       {
         agent: false,
+        // the 2025.x agent writes its own responses with bare LF line ends, as real neutron does
+        insecureHTTPParser: true,
         headers: {Accept: '*/*', Connection: 'close', 'User-Agent': USER_AGENT, ...req.headers},
         method: 'GET',
         path: `${u.pathname}${u.search}`,

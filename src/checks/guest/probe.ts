@@ -16,7 +16,7 @@ const NODE_FIX: Partial<Record<Hop, {text: string; commands: string[]}>> = {
   socket: {commands: ['mdctl doctor   # on the network node: socket path, mode and listener'], text: "haproxy cannot reach the metadata agent's unix socket (agent down, wrong path or mode)."},
 }
 
-function judge(p: Parsed<GuestProbe>, out: Findings): void {
+function judge(p: Parsed<GuestProbe>, out: Findings, routed: boolean): void {
   if (!p.ok) {
     out.info({code: 'NOT_EVALUATED', subject: p.key, summary: p.reason})
     return
@@ -25,7 +25,10 @@ function judge(p: Parsed<GuestProbe>, out: Findings): void {
   const subject = `GET http://169.254.169.254${o.path} (${o.tool})`
   if (o.kind === 'failed') {
     const f = o.failure
-    const hop: Hop = f.kind === 'no-route' || f.kind === 'unreachable' ? 'guest-route' : f.kind === 'refused' || f.kind === 'reset' ? 'proxy' : 'intercept'
+    // refused means the packet was delivered locally somewhere (a REDIRECT or the address itself)
+    // with nothing listening; "unreachable" with a working guest route is the gateway's ICMP: it
+    // does not intercept 169.254.169.254
+    const hop: Hop = f.kind === 'refused' || f.kind === 'reset' ? 'proxy' : (f.kind === 'no-route' || f.kind === 'unreachable') && !routed ? 'guest-route' : 'intercept'
     const fix = NODE_FIX[hop] ?? {commands: ['ip route get 169.254.169.254'], text: 'The guest cannot send the request: see the guest-route and guest-arp hops.'}
     out.fail({code: `PROBE_${f.kind.toUpperCase().replace(/-/g, '_')}`, evidence: [ev(p, `${o.tool} exit ${o.exitCode} after ${o.ms} ms: ${f.detail}`)], fix, hop, subject, summary: `${f.kind} after ${o.ms} ms: ${f.detail}`})
     return
@@ -58,7 +61,8 @@ export const guestHttpProbe: Check<GuestModel> = {
   applies: (m) => (m.passive ? '--passive: no active probes' : undefined),
   title: 'HTTP GET of 169.254.169.254 from the guest, mapped to the hop that answered or failed',
   run(m, out) {
-    for (const p of m.probes) judge(p, out)
+    const routed = m.routeGet.ok && !('unreachable' in m.routeGet.value) && m.routeGet.value.gateway !== undefined
+    for (const p of m.probes) judge(p, out, routed)
   },
 }
 

@@ -96,7 +96,7 @@ export const guestMetadataRoute: Check<GuestModel> = {
 
 /** Option 121 without 0.0.0.0/0: RFC 3442 tells clients to ignore option 3, so the guest gets no default route. */
 export const guestLeaseRoute: Check<GuestModel> = {
-  evidence: ['guest.leases'],
+  evidence: ['guest.leases', 'guest.route-get', 'guest.neigh', 'probe.guest-http'],
   hop: 'dhcp-route',
   id: 'guest-lease-route',
   needs: ['leases'],
@@ -113,8 +113,38 @@ export const guestLeaseRoute: Check<GuestModel> = {
       if (cl.length > 0 && !cl.some((r) => r.dst === '0.0.0.0/0') && (last.routers?.length ?? 0) > 0) {
         out.warn({code: 'GUEST_121_WITHOUT_DEFAULT', evidence: [ev(m.leases, `option 121: ${cl.map((r) => `${r.dst} via ${r.gateway}`).join(', ')}; routers ${last.routers?.join(',')}`)], fix: {commands: ['openstack subnet show <subnet> -c host_routes -c gateway_ip'], text: 'With option 121 present, RFC 3442 clients ignore the router option: add 0.0.0.0/0 to the subnet host routes (neutron adds it when the subnet has a gateway).'}, subject, summary: 'option 121 has no 0.0.0.0/0 entry: RFC 3442 clients then ignore the router option and get no default route'})
       }
+      const leaseEv = ev(m.leases, cl.length ? `option 121: ${cl.map((r) => `${r.dst} via ${r.gateway}`).join(', ')}` : 'no option 121 in the lease')
+      const stuck = noWayOut(m)
       if (md) out.pass({code: 'GUEST_LEASE_METADATA_ROUTE', evidence: [ev(m.leases, `${subject}: 169.254.169.254/32 via ${md.gateway}`)], subject, summary: `DHCP gave a host route to 169.254.169.254 via ${md.gateway}`})
-      else out.info({code: 'GUEST_LEASE_NO_METADATA_ROUTE', evidence: [ev(m.leases, cl.length ? `option 121: ${cl.map((r) => `${r.dst} via ${r.gateway}`).join(', ')}` : 'no option 121 in the lease')], subject, summary: 'the lease has no 169.254.169.254/32 route: metadata relies on the default gateway being a neutron router'})
+      else if (stuck) {
+        // no host route from DHCP and the default path does not deliver either: an isolated network
+        // whose DHCP agent does not serve metadata (enable_isolated_metadata = False)
+        out.fail({
+          code: 'GUEST_NO_METADATA_ROUTE_FROM_DHCP',
+          evidence: [leaseEv, ev(stuck.p, stuck.why)],
+          fix: {commands: ['mdctl doctor --network <network id>   # on the DHCP agent node', 'openstack subnet show <subnet> -c gateway_ip -c host_routes'], text: 'DHCP gave no route to 169.254.169.254 and nothing on the default path answers: on an isolated network the DHCP agent must serve metadata (dhcp_agent.ini enable_isolated_metadata = True), or attach the subnet to a router through its gateway IP.'},
+          subject,
+          summary: `no 169.254.169.254/32 route from DHCP, and the default path does not reach metadata (${stuck.why})`,
+        })
+      } else out.info({code: 'GUEST_LEASE_NO_METADATA_ROUTE', evidence: [leaseEv], subject, summary: 'the lease has no 169.254.169.254/32 route: metadata relies on the default gateway being a neutron router'})
     }
   },
+}
+
+/** Evidence that the non-DHCP route to metadata leads nowhere: no route, a dead next hop, or no answer at all. */
+function noWayOut(m: GuestModel): {p: Parsed<unknown>; why: string} | undefined {
+  if (m.routeGet.ok && 'unreachable' in m.routeGet.value) return {p: m.routeGet, why: m.routeGet.value.unreachable}
+  // on-link (the zeroconf route): the guest's own routing is at fault, guest-metadata-route says so
+  if (m.routeGet.ok && m.routeGet.value.onLink) return undefined
+  if (m.routeGet.ok && !('unreachable' in m.routeGet.value) && m.neigh.ok) {
+    const hop = m.routeGet.value.gateway ?? MD
+    const n = m.neigh.value.find((x) => x.ip === hop)
+    if (n && /^(INCOMPLETE|FAILED)$/i.test(n.state)) return {p: m.neigh, why: `next hop ${hop} ${n.state}`}
+  }
+  const tried = m.probes.filter((p) => p.ok)
+  if (tried.length > 0 && tried.every((p) => p.ok && p.value.kind === 'failed' && p.value.failure.kind !== 'refused')) {
+    const first = tried[0]!
+    return {p: first, why: first.ok && first.value.kind === 'failed' ? `GET ${first.value.path}: ${first.value.failure.kind}` : 'no answer'}
+  }
+  return undefined
 }

@@ -38,7 +38,7 @@ export default class ReferenceUp extends Command {
       })
       const stack = await startStack(config, {threads: flags.threads})
       this.log(`reference stack up: proxy ${stack.address} -> agent ${stack.agent.address} -> api ${stack.api.address}`)
-      const signal = await serveUntilSignal(stack)
+      const signal = await serveUntilSignal(stack, stack.failed)
       this.log(`reference stack stopped (${signal})`)
     } catch (error) {
       this.error(startErrorMessage(error), {exit: error instanceof ReferenceConfigError ? 2 : 1})
