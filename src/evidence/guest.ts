@@ -47,7 +47,7 @@ export const GUEST_EVIDENCE = {
   'guest.leases': {alternatives: [['sh', '-c', LEASES_SCRIPT]], fallThrough: 'missing', title: 'DHCP leases (dhclient, systemd-networkd, NetworkManager, dhcpcd)'},
   'guest.sysconfig-network': {alternatives: [['cat', '/etc/sysconfig/network']], fallThrough: 'missing', title: '/etc/sysconfig/network (NOZEROCONF)'},
   'guest.ifup-eth': {alternatives: [['cat', '/etc/sysconfig/network-scripts/ifup-eth']], fallThrough: 'missing', title: 'initscripts ifup-eth (zeroconf route)'},
-  'guest.env': {alternatives: [['env']], fallThrough: 'missing', title: 'environment (http_proxy / no_proxy)'},
+  'guest.env': {alternatives: [['env']], fallThrough: 'missing', title: 'environment: only http_proxy / https_proxy / no_proxy are kept'},
   'guest.etc-environment': {alternatives: [['cat', '/etc/environment']], fallThrough: 'missing', title: '/etc/environment (http_proxy / no_proxy)'},
   'guest.blkid': {alternatives: [['lsblk', '-P', '-o', 'NAME,LABEL,FSTYPE'], ['blkid']], fallThrough: 'failure', title: 'block devices (config drive label config-2)'},
   'guest.cloud-init-log': {alternatives: [['tail', '-n', '20000', '/var/log/cloud-init.log']], fallThrough: 'missing', title: 'cloud-init log'},

@@ -40,7 +40,7 @@ export const EVIDENCE = {
   'node.dhcp-ini': file('dhcp_agent.ini', (p) => `${p.neutronConfigDir}/dhcp_agent.ini`, 'ini'),
   'node.nova-conf': file('nova.conf', (p) => p.novaConfig, 'ini'),
   'node.netns': {kind: 'internal', scope: 'node', title: 'network namespaces in /run/netns (name, inode)', argv: () => ['ls', '-1i', '/run/netns']},
-  'node.ps': {kind: 'command', scope: 'node', title: 'process list', argv: () => ['ps', '-eww', '-o', 'pid=,user=,args=']},
+  'node.ps': {kind: 'command', scope: 'node', title: 'process list (metadata-path processes only)', argv: () => ['ps', '-eww', '-o', 'pid=,user=,args=']},
   'node.proc-net': {
     kind: 'internal',
     scope: 'node',

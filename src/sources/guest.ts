@@ -86,10 +86,18 @@ export class LiveGuestSource implements GuestSource {
       const run = this.ssh ? sshArgv(this.ssh, argv) : argv
       const c = await execCapture(key, param, run, this.origin, {logicalArgv: argv, timeoutMs: key === 'probe.guest-http' ? 9000 : 15_000})
       if (this.ssh && c.exitCode === 255 && !c.stdout) return {...c, failure: 'error', stderr: `ssh: ${c.stderr.trim()}`}
-      last = c
+      last = key === 'guest.env' || key === 'guest.etc-environment' ? proxyVarsOnly(c) : c
       const usable = c.exitCode === 0 && !c.failure
-      if (usable || (fall === 'missing' && !missing(c))) return c
+      if (usable || (fall === 'missing' && !missing(c))) return last
     }
     return last!
   }
+}
+
+const PROXY_VAR = /^\s*(export\s+)?(https?_proxy|all_proxy|no_proxy)=/i
+
+/** The environment kept to the proxy variables the check reads, with credentials in proxy URLs masked. */
+function proxyVarsOnly(c: Capture): Capture {
+  const lines = c.stdout.split(/\n|\0/).filter((l) => PROXY_VAR.test(l))
+  return {...c, stdout: lines.map((l) => `${l.replace(/(\/\/[^:/@\s]+:)[^@\s]+@/, '$1<redacted>@')}\n`).join('')}
 }

@@ -21,8 +21,8 @@ const NETNS_SCRIPT = ['iptables-save', 'ss -H -n -t -e state listening', 'ip -js
   .map((c) => `${c}; r=$?; echo "${MARK}$r"; echo "${MARK}$r" >&2`)
   .join('; ')
 const NETNS_KEYS = ['netns.iptables', 'netns.listeners', 'netns.addr'] as const
-// processes worth mapping to namespaces and sockets
-const INTERESTING = /haproxy|neutron|dnsmasq|nova|metadata|mdctl|reference|keepalived/
+// processes on the metadata path: worth mapping to namespaces and sockets, and keeping in bundles
+const INTERESTING = /haproxy|neutron|dnsmasq|nova-|nova\/|metadata|keepalived|radvd|ovn/
 
 /** Reads the network node this process runs on. Only reads: nothing on the host is changed. */
 export class LiveNodeSource implements Source {
@@ -47,6 +47,9 @@ export class LiveNodeSource implements Source {
     if (spec.kind === 'file') c = await this.readFileCapture(key, param, spec.path(paths, param), spec.redact === 'ini')
     else if (spec.kind === 'command') c = await execCapture(key, param, spec.argv(paths, param), this.origin, {timeoutMs: this.opts.timeoutMs ?? 10_000})
     else c = await this.internal(key, paths, param)
+    // the process list keeps only the metadata path's processes: a bundle is attached to tickets,
+    // and other processes' command lines are neither needed nor anyone's business
+    if (key === 'node.ps' && c.exitCode === 0) c = {...c, stdout: c.stdout.split('\n').filter((l) => INTERESTING.test(l)).map((l) => `${l}\n`).join('')}
     return this.redactor.scrub(c)
   }
 

@@ -135,7 +135,7 @@ export const guestLeaseRoute: Check<GuestModel> = {
 function noWayOut(m: GuestModel): {p: Parsed<unknown>; why: string} | undefined {
   if (m.routeGet.ok && 'unreachable' in m.routeGet.value) return {p: m.routeGet, why: m.routeGet.value.unreachable}
   // on-link (the zeroconf route): the guest's own routing is at fault, guest-metadata-route says so
-  if (m.routeGet.ok && m.routeGet.value.onLink) return undefined
+  if (m.routeGet.ok && !('unreachable' in m.routeGet.value) && m.routeGet.value.onLink) return undefined
   if (m.routeGet.ok && !('unreachable' in m.routeGet.value) && m.neigh.ok) {
     const hop = m.routeGet.value.gateway ?? MD
     const n = m.neigh.value.find((x) => x.ip === hop)
