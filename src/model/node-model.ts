@@ -168,7 +168,9 @@ export function buildNodeModel(col: NodeCollection, opts: NodeOptions): NodeMode
   const proxyConfs = new Map<string, Parsed<HaproxyConfig | undefined>>()
   const sockets = new Map<string, Parsed<StatInfo | undefined>>()
   const agentProbes = new Map<string, Parsed<ProbeOutcome>>()
-  for (const c of col.captures.values()) {
+  // sorted: collection order follows completion, which differs between a live run and its replay
+  const sorted = [...col.captures.values()].sort((a, b) => (a.param ?? '').localeCompare(b.param ?? ''))
+  for (const c of sorted) {
     if (c.key === 'node.proxy-conf' && c.param) proxyConfs.set(c.param, parseOptionalFile(c, 'node.proxy-conf', parseHaproxyConfig))
     if (c.key === 'node.socket-stat' && c.param) sockets.set(c.param, parseOptionalFile<StatInfo>(c, 'node.socket-stat', c.argv[0] === 'ls' ? (t) => parseLsLong(t.trim().split('\n')[0] ?? '') : parseStat))
     if (c.key === 'probe.agent' && c.param) agentProbes.set(c.param, probeOutcome(c, `probe.agent[${c.param}]`, passive))
