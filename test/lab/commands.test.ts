@@ -67,7 +67,7 @@ describe.skipIf(missing !== undefined)('mdctl lab up / status / down (root)', ()
     expect(lab.commands.doctor).toBe(
       `mdctl doctor --neutron-config-dir ${dir}/etc/neutron --nova-config ${dir}/etc/nova/nova.conf --state-path ${dir}/state --network ${lab.ids.network} --instance-ip 10.254.77.10`,
     )
-    expect(lab.commands.guest).toBe('nsenter --net=/run/netns/mdlab-guest mdctl guest')
+    expect(lab.commands.guest).toBe(`nsenter --net=/run/netns/mdlab-guest mdctl guest --lease-file ${lab.paths.dhclientLeases}`)
 
     const status = await mdctl(['lab', 'status', '--state-dir', dir, '--json'])
     expect(status.code).toBe(0)

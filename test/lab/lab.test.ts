@@ -245,7 +245,7 @@ describe.skipIf(missing !== undefined)('mdctl lab, live (root)', () => {
         expect(ssh.stderr).toBe('')
         expect(ssh.stdout).toContain('inet 10.254.77.10/24')
         expect(ssh.stdout).toContain(lab.ids.instance)
-        expect(lab.commands.guest).toBe(`mdctl guest --ssh root@10.254.77.10 --identity ${lab.ssh!.identity} --ssh-option UserKnownHostsFile=${lab.ssh!.knownHosts}`)
+        expect(lab.commands.guest).toBe(`mdctl guest --ssh root@10.254.77.10 --identity ${lab.ssh!.identity} --ssh-option UserKnownHostsFile=${lab.ssh!.knownHosts} --lease-file ${lab.paths.dhclientLeases}`)
         expect((await sh(['ip', '-o', '-4', 'addr', 'show', 'dev', 'mdlab-host'])).stdout).toContain('inet 10.254.77.254/32')
       },
       true,
