@@ -10,6 +10,7 @@ import {Inventory} from './inventory.js'
 import {unmapIPv4} from './ip-address.js'
 import {formatAddress, parseListenAddress} from './listen-address.js'
 import {clip, Logger, type LogLevel, type LogSink, stderrSink} from './log.js'
+import {type HeaderView, type IdentifyContext, identifyByPeer, identifyByProxyHeaders} from './nova-identify.js'
 import {InstanceMetadata, ROOT_LISTING, TEXT_HTML, TEXT_PLAIN} from './nova-metadata.js'
 import {decodePathInfo, normpath, splitTarget} from './posix-path.js'
 import {signatureMatches, signInstanceId} from './signature.js'
@@ -48,6 +49,31 @@ interface Outcome {
   instance?: string
 }
 
+/** nova/api/metadata/password.py handle_password; answers with webob's default text/html type. */
+function password(method: string, body: Buffer, meta: InstanceMetadata): {status: number; outcome: string; explanation?: string; body?: Buffer} {
+  if (method === 'GET') return {body: Buffer.from(meta.password, 'utf8'), outcome: 'ok', status: 200}
+  if (method !== 'POST') return {explanation: 'GET and POST only are supported.', outcome: 'bad-method', status: 400}
+  // nova checks for a stored password before the size
+  if (meta.password) return {outcome: 'password-set', status: 409}
+  if (body.length > MAX_PASSWORD) return {explanation: 'Request is too large.', outcome: 'password-too-large', status: 400}
+  meta.password = body.toString('utf8').slice(0, MAX_PASSWORD)
+  return {outcome: 'password-stored', status: 200}
+}
+
+/** The echo-headers answer: what reached nova, in order, with signature values replaced. */
+function echoBody(req: http.IncomingMessage, h: HeaderView, dropped: ReadonlySet<string>, matches: (id: string, sig: string | undefined) => boolean): Buffer {
+  const id = h.get('x-instance-id')
+  const headers: [string, string][] = []
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i] as string
+    if (dropped.has(name.toLowerCase())) continue
+    const value = req.rawHeaders[i + 1] as string
+    if (!SIGNATURE_HEADERS.has(name.toLowerCase())) headers.push([name, value])
+    else headers.push([name, id !== undefined && matches(id, value) ? '<hidden: valid>' : '<hidden: invalid>'])
+  }
+  return Buffer.from(JSON.stringify({headers, method: req.method, path: req.url, remote_addr: unmapIPv4(req.socket.remoteAddress ?? '')}))
+}
+
 export async function startApi(opts: ApiOptions): Promise<RunningServer> {
   const listen = parseListenAddress(opts.listen ?? '127.0.0.1:8775', 'api.listen')
   const faults = foldFaults(opts.faults ?? [])
@@ -62,6 +88,7 @@ export async function startApi(opts: ApiOptions): Promise<RunningServer> {
   // expected signatures of known instances, computed once (unknown ids are signed per request)
   const expected = new Map(opts.instances.map((i) => [i.uuid, signInstanceId(secret, i.uuid)]))
   const matches = (id: string, signature: string | undefined): boolean => signatureMatches(secret, id, signature, expected.get(id))
+  const ctx: IdentifyContext = {byAddress: (ip) => inventory.byAddress(ip), log, matches, metadata, secret}
 
   const send = (res: http.ServerResponse, status: number, reason: string, contentType: string, body: Buffer, close = false): void => {
     const headers: [string, string][] = [['Content-Type', contentType], ['Content-Length', String(body.length)]]
@@ -104,123 +131,32 @@ export async function startApi(opts: ApiOptions): Promise<RunningServer> {
     }
 
     const dropped = faults.dropHeaders
-    const header = (name: string): string | undefined => (dropped.has(name) ? undefined : (req.headers[name] as string | undefined))
-    const count = (name: string): number => (dropped.has(name) ? 0 : (req.headersDistinct[name]?.length ?? 0))
-
+    const h: HeaderView = {
+      count: (name) => (dropped.has(name) ? 0 : (req.headersDistinct[name]?.length ?? 0)),
+      get: (name) => (dropped.has(name) ? undefined : (req.headers[name] as string | undefined)),
+    }
     if (opts.echoHeaders) {
-      const id = header('x-instance-id')
-      const headers = []
-      for (let i = 0; i < req.rawHeaders.length; i += 2) {
-        const name = req.rawHeaders[i] as string
-        if (dropped.has(name.toLowerCase())) continue
-        const value = req.rawHeaders[i + 1] as string
-        const hidden = SIGNATURE_HEADERS.has(name.toLowerCase())
-        headers.push([name, hidden ? (id !== undefined && matches(id, value) ? '<hidden: valid>' : '<hidden: invalid>') : value])
-      }
-      const text = JSON.stringify({headers, method: req.method, path: req.url, remote_addr: unmapIPv4(req.socket.remoteAddress ?? '')})
-      send(res, 200, 'OK', 'application/json', Buffer.from(text))
+      send(res, 200, 'OK', 'application/json', echoBody(req, h, dropped, matches))
       return {outcome: 'echo', status: 200}
     }
-
-    let meta: InstanceMetadata | null = null
-    let address: string | null = null
-    let instanceId: string | undefined
-    if (proxyMode) {
-      if (header('x-metadata-provider')) {
-        const forwarded = header('x-forwarded-for')
-        const provider = header('x-metadata-provider') as string
-        if (forwarded === undefined) {
-          sendError(req, res, 400, 'X-Forwarded-For is missing from request.')
-          return {outcome: 'missing-header', status: 400}
-        }
-        if (secret && !signatureMatches(secret, provider, header('x-metadata-provider-signature'))) {
-          log.warning('signature-mismatch', {msg: `X-Instance-ID-Signature does not match the expected signature for id: ${clip(provider)}. Request From: ${clip(forwarded)}`})
-          sendError(req, res, 403, 'Invalid proxy request signature.')
-          return {outcome: 'bad-signature', status: 403}
-        }
-        // the reference models no load-balancer metadata providers (no advanced_service_providers subnets)
-        const msg = `Could not find any subnets for provider ${provider}`
-        log.error('provider-unknown', {msg: clip(msg)})
-        sendError(req, res, 400, msg)
-        return {outcome: 'provider-unknown', status: 400}
-      }
-      instanceId = header('x-instance-id')
-      const tenantId = header('x-tenant-id')
-      const signature = header('x-instance-id-signature')
-      const forwarded = header('x-forwarded-for')
-      let msg: string | null = null
-      if (instanceId === undefined) msg = 'X-Instance-ID header is missing from request.'
-      else if (signature === undefined) msg = 'X-Instance-ID-Signature header is missing from request.'
-      else if (tenantId === undefined) msg = 'X-Tenant-ID header is missing from request.'
-      else if (count('x-instance-id') > 1) msg = 'Multiple X-Instance-ID headers found within request.'
-      else if (count('x-tenant-id') > 1) msg = 'Multiple X-Tenant-ID headers found within request.'
-      if (msg !== null || instanceId === undefined || tenantId === undefined) {
-        sendError(req, res, 400, msg ?? undefined)
-        return {outcome: 'missing-header', status: 400}
-      }
-      if (!matches(instanceId, signature)) {
-        if (instanceId) {
-          log.warning('signature-mismatch', {msg: `X-Instance-ID-Signature does not match the expected signature for id: ${clip(instanceId)}. Request From: ${clip(forwarded)}`})
-        }
-        sendError(req, res, 403, 'Invalid proxy request signature.')
-        return {instance: instanceId, outcome: 'bad-signature', status: 403}
-      }
-      meta = metadata.get(instanceId) ?? null
-      if (!meta) log.error('instance-not-found', {msg: `Failed to get metadata for instance id: ${clip(instanceId)}`})
-      else if (meta.spec.projectId !== tenantId) {
-        log.warning('tenant-mismatch', {msg: `Tenant_id ${clip(tenantId)} does not match tenant_id of instance ${instanceId}.`})
-        meta = null
-      }
-      address = forwarded ?? null
-    } else {
-      if (header('x-instance-id')) {
-        log.warning('instance-id-ignored', {msg: "X-Instance-ID present in request headers. The 'service_metadata_proxy' option must be enabled to process this header."})
-      }
-      // nova then trusts only the TCP peer, never X-Forwarded-For
-      address = unmapIPv4(req.socket.remoteAddress ?? '')
-      const found = inventory.byAddress(address)
-      if (found.length > 1) {
-        log.error('address-ambiguous', {msg: `Failed to get metadata for IP ${address}`})
-        sendError(req, res, 500, UNKNOWN_ERROR)
-        return {outcome: 'address-ambiguous', status: 500}
-      }
-      meta = found[0] ? (metadata.get(found[0].uuid) ?? null) : null
-      if (!meta) log.error('address-not-found', {msg: `Failed to get metadata for IP ${address}: no metadata`})
-      instanceId = meta?.spec.uuid
+    const who = proxyMode ? identifyByProxyHeaders(h, ctx) : identifyByPeer(h, unmapIPv4(req.socket.remoteAddress ?? ''), ctx)
+    if (!('meta' in who)) {
+      sendError(req, res, who.status, who.explanation)
+      return who
     }
-    if (!meta) {
-      sendError(req, res, 404)
-      return {instance: instanceId, outcome: 'no-instance', status: 404}
-    }
-    const result = meta.lookup(pathInfo, address, now())
+    const result = who.meta.lookup(pathInfo, who.address, now())
     if (!result) {
       sendError(req, res, 404)
-      return {instance: instanceId, outcome: 'no-path', status: 404}
+      return {instance: who.instance, outcome: 'no-path', status: 404}
     }
     if (result.kind === 'data') {
       send(res, 200, 'OK', result.contentType, result.body)
-      return {instance: instanceId, outcome: 'ok', status: 200}
+      return {instance: who.instance, outcome: 'ok', status: 200}
     }
-    // nova/api/metadata/password.py handle_password
-    if (req.method === 'GET') {
-      send(res, 200, 'OK', TEXT_HTML, Buffer.from(meta.password, 'utf8'))
-      return {instance: instanceId, outcome: 'ok', status: 200}
-    }
-    if (req.method === 'POST') {
-      if (meta.password) {
-        sendError(req, res, 409)
-        return {instance: instanceId, outcome: 'password-set', status: 409}
-      }
-      if (body.length > MAX_PASSWORD) {
-        sendError(req, res, 400, 'Request is too large.')
-        return {instance: instanceId, outcome: 'password-too-large', status: 400}
-      }
-      meta.password = body.toString('utf8').slice(0, MAX_PASSWORD)
-      send(res, 200, 'OK', TEXT_HTML, Buffer.alloc(0))
-      return {instance: instanceId, outcome: 'password-stored', status: 200}
-    }
-    sendError(req, res, 400, 'GET and POST only are supported.')
-    return {instance: instanceId, outcome: 'bad-method', status: 400}
+    const answer = password(req.method ?? 'GET', body, who.meta)
+    if (answer.status !== 200) sendError(req, res, answer.status, answer.explanation)
+    else send(res, 200, 'OK', TEXT_HTML, answer.body ?? Buffer.alloc(0))
+    return {instance: who.instance, outcome: answer.outcome, status: answer.status}
   }
 
   const server = createHttpServer({headersMs: 30_000, idleMs: 120_000, keepAliveMs: 65_000, requestMs: 60_000}, (req, res) => {

@@ -18,11 +18,12 @@
  *   startProxy({listen: '127.0.0.1:0', socket, routerId})
  *
  * Faults (`parseFault('status=500', 'api', where)` or config strings): delay=MS, status=CODE,
- * drop-header=NAME, wrong-secret, close, refuse. Logs are JSON lines (default: stderr, batched);
- * pass `log: (line) => …` to capture them or `log: false` to silence. No secret is ever logged
- * or returned; `signInstanceId(secret, id)` is neutron's HMAC for probes and tests.
+ * drop-header=NAME, wrong-secret, close, refuse. Logs are JSON lines (default: stderr, batched;
+ * call `flushLogs()` before exiting); pass `log: (line) => …` to capture them or `log: false` to
+ * silence. No secret is ever logged or returned; `signInstanceId(secret, id)` is neutron's HMAC
+ * for probes and tests; `renderNeutronHaproxyConfig` writes the haproxy config neutron would.
  */
-export {startAgent, AGENT_USER_AGENT, type AgentOptions} from './agent.js'
+export {startAgent, type AgentOptions} from './agent.js'
 export {startApi, type ApiOptions} from './api.js'
 export {startProxy, type ProxyOptions} from './proxy.js'
 export {startStack, type RunningStack, type StackOptions} from './stack.js'
@@ -42,6 +43,3 @@ export {parseFault, parseFaultFlag, formatFault, type Fault, type Component} fro
 export {signInstanceId} from './signature.js'
 export {flushLogs, type LogSink, type LogLevel} from './log.js'
 export {renderNeutronHaproxyConfig, type NeutronHaproxyInput} from './haproxy-config.js'
-export {haproxyPage} from './haproxy-pages.js'
-export {neutronRawResponse} from './neutron-response.js'
-export {webobError} from './webob-error.js'

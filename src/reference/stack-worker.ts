@@ -18,7 +18,11 @@ export interface WorkerInput {
   apiAddress?: string
 }
 
-export type WorkerMessage = {type: 'ready'; address: string} | {type: 'failed'; message: string; configError: boolean} | {type: 'closed'}
+/** `details`: the errno fields of a listen error (code, address, port, path), for a one-line message */
+export type WorkerMessage =
+  | {type: 'ready'; address: string}
+  | {type: 'failed'; message: string; configError: boolean; details?: Record<string, string | number>}
+  | {type: 'closed'}
 
 function revive(config: ReferenceConfig): ReferenceConfig {
   const instances = config.instances.map((i) => ({...i, userData: i.userData ? Buffer.from(i.userData.buffer, i.userData.byteOffset, i.userData.byteLength) : null}))
@@ -49,7 +53,11 @@ if (parentPort) {
     },
     (error: unknown) => {
       flushLogs()
-      post({configError: error instanceof ReferenceConfigError, message: String((error as Error)?.message ?? error), type: 'failed'})
+      const e = error as NodeJS.ErrnoException & {address?: string; port?: number}
+      const details = Object.fromEntries(
+        (['code', 'address', 'port', 'path'] as const).filter((k) => typeof e?.[k] === 'string' || typeof e?.[k] === 'number').map((k) => [k, e[k] as string | number]),
+      )
+      post({configError: error instanceof ReferenceConfigError, details, message: String(e?.message ?? error), type: 'failed'})
       port.close()
     },
   )

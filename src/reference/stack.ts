@@ -7,7 +7,6 @@ import {startApi} from './api.js'
 import {agentOptions, apiOptions, proxyOptions} from './component-options.js'
 import type {ReferenceConfig} from './config.js'
 import {ReferenceConfigError} from './errors.js'
-import type {Component} from './faults.js'
 import type {LogSink} from './log.js'
 import {startProxy} from './proxy.js'
 import type {RunningServer} from './running.js'
@@ -70,12 +69,12 @@ async function closeAll(servers: RunningServer[]): Promise<void> {
   for (const s of servers) await s.close()
 }
 
-// Built, the worker entry is the .js next to this file. Under tsx (bin/dev.js, tests) it is the
-// .ts file, and Node 20 does not carry tsx's loader hooks into workers: register them first.
 // V8 lets each isolate's young generation grow to ~48 MB under load; a component allocates little
 // that lives, so a smaller nursery costs no measurable CPU and saves tens of MB per thread.
 const resourceLimits = {maxYoungGenerationSizeMb: 16}
 
+// Built, the worker entry is the .js next to this file. Under tsx (bin/dev.js, tests) it is the
+// .ts file, and Node 20 does not carry tsx's loader hooks into workers: register them first.
 function newWorker(input: WorkerInput): Worker {
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./stack-worker.js', import.meta.url), {resourceLimits, workerData: input})
   const entry = new URL('./stack-worker.ts', import.meta.url).href
@@ -101,7 +100,8 @@ function startWorker(input: WorkerInput, onFailure: (reason: string) => void): P
     })
     worker.on('message', (m: WorkerMessage) => {
       if (m.type === 'failed') {
-        reject(m.configError ? new ReferenceConfigError(m.message) : new Error(`${input.component as Component}: ${m.message}`))
+        if (m.configError) reject(new ReferenceConfigError(m.message))
+        else reject(Object.assign(new Error(`${input.component}: ${m.message}`), m.details))
       } else if (m.type === 'ready') {
         ready = true
         let stopping: Promise<void> | null = null

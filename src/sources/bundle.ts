@@ -97,7 +97,8 @@ export class BundleSource implements Source, GuestSource {
   }
 
   async netns(ns: string): Promise<Capture[]> {
-    return Promise.all(['netns.iptables', 'netns.listeners', 'netns.addr'].map((k) => this.read(k, ns)))
+    // whatever was recorded for this namespace (older bundles hold all three for every kind)
+    return Promise.all(['netns.iptables', 'netns.listeners', 'netns.addr'].filter((k) => this.has(k, ns)).map((k) => this.read(k, ns)))
   }
 
   async probe(spec: ProbeSpec): Promise<Capture> {

@@ -15,12 +15,15 @@ import type {ProbeSpec, Source} from './source.js'
 const FILE_LIMIT = 8 * 1024 * 1024
 export const NETNS_DIR = '/run/netns'
 const MARK = '@@mdctl-rc:'
-// One shell per namespace, three commands, each followed by a marker carrying its exit code
-// on both streams so the output can be split back into three captures.
-const NETNS_SCRIPT = ['iptables-save', 'ss -H -n -t -e state listening', 'ip -json addr']
-  .map((c) => `${c}; r=$?; echo "${MARK}$r"; echo "${MARK}$r" >&2`)
-  .join('; ')
-const NETNS_KEYS = ['netns.iptables', 'netns.listeners', 'netns.addr'] as const
+// Three commands per namespace, each followed by a marker carrying its exit code on both
+// streams, so the output splits back into three captures (see netns-scanner.ts).
+type NetnsKey = 'netns.iptables' | 'netns.listeners' | 'netns.addr'
+// Only what the checks read: routers are judged by their rules and listeners, DHCP and OVN
+// namespaces by their listeners and addresses. Every command left out is 1000 execs saved on a
+// node with 1000 routers.
+const ROUTER_KEYS: readonly NetnsKey[] = ['netns.iptables', 'netns.listeners']
+const DHCP_KEYS: readonly NetnsKey[] = ['netns.listeners', 'netns.addr']
+export const netnsKeysFor = (ns: string): readonly NetnsKey[] => (ns.startsWith('qrouter-') ? ROUTER_KEYS : DHCP_KEYS)
 // processes on the metadata path: worth mapping to namespaces and sockets, and keeping in bundles
 const INTERESTING = /haproxy|neutron|dnsmasq|nova-|nova\/|metadata|keepalived|radvd|ovn/
 
@@ -31,9 +34,9 @@ export class LiveNodeSource implements Source {
   readonly capturedAt = new Date().toISOString()
   readonly redactor = new Redactor()
   private agentSecret: string | undefined
-  private scanner?: NetnsScanner
+  private readonly scanners = new Map<readonly NetnsKey[], NetnsScanner>()
 
-  constructor(private readonly opts: {timeoutMs?: number; launchers?: number} = {}) {
+  constructor(private readonly opts: {timeoutMs?: number; launchers?: number; python?: boolean} = {}) {
     this.origin = `live:${hostname()}`
   }
 
@@ -54,14 +57,19 @@ export class LiveNodeSource implements Source {
   }
 
   async netns(ns: string, _paths: Paths): Promise<Capture[]> {
-    this.scanner ??= new NetnsScanner(NETNS_SCRIPT, {launchers: this.opts.launchers ?? Math.min(2 * availableParallelism(), 8), timeoutS: Math.ceil((this.opts.timeoutMs ?? 5000) / 1000)})
-    const r = await this.scanner.run(ns)
+    const keys = netnsKeysFor(ns)
+    let scanner = this.scanners.get(keys)
+    if (!scanner) {
+      scanner = new NetnsScanner(keys.map((k) => EVIDENCE[k].argv()), {launchers: this.opts.launchers ?? Math.min(2 * availableParallelism(), 8), timeoutS: Math.ceil((this.opts.timeoutMs ?? 5000) / 1000), ...(this.opts.python === undefined ? {} : {python: this.opts.python})})
+      this.scanners.set(keys, scanner)
+    }
+    const r = await scanner.run(ns)
     const timedOut = r.exitCode === 124 || r.exitCode === 137
     const raw = {exitCode: r.exitCode, failure: timedOut ? ('timeout' as const) : undefined, stderr: timedOut ? `timed out after ${this.opts.timeoutMs ?? 5000} ms in ${ns}` : r.stderr, stdout: r.stdout}
     const durationMs = r.durationMs
     const outs = raw.stdout.split(new RegExp(`^${MARK}(\\d+)\\n?`, 'm'))
     const errs = raw.stderr.split(new RegExp(`^${MARK}\\d+\\n?`, 'm'))
-    return NETNS_KEYS.map((key, i) => {
+    return keys.map((key, i) => {
       const argv = EVIDENCE[key].argv()
       const rcText = outs[i * 2 + 1]
       if (rcText === undefined) {
@@ -95,7 +103,7 @@ export class LiveNodeSource implements Source {
   }
 
   close(): void {
-    this.scanner?.close()
+    for (const s of this.scanners.values()) s.close()
   }
 
   async probe(spec: ProbeSpec, paths: Paths): Promise<Capture> {
