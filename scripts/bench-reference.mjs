@@ -74,7 +74,7 @@ let cli
 if (opt.src) {
   const {register} = await import('tsx/esm/api')
   register()
-  ;({renderNeutronHaproxyConfig} = await import(join(root, 'src', 'reference', 'haproxy-config.ts')))
+  ;({renderNeutronHaproxyConfig} = await import(join(root, 'src', 'lib', 'neutron-haproxy-template.ts')))
   cli = join(root, 'bin', 'dev.js')
 } else {
   if (!existsSync(dist)) fail('dist/ is missing: run `npm run build` first (or use --src)')
@@ -356,7 +356,7 @@ try {
   let haproxy = null
   if (WITH_HAPROXY && haproxyBin) {
     const hcfg = join(dir, 'haproxy.cfg')
-    await writeFile(hcfg, renderNeutronHaproxyConfig({bind: `127.0.0.1:${haproxyPort}`, kind: 'router', pidFile: join(dir, 'haproxy.pid'), resourceId: ROUTER, socketPath: socket}))
+    await writeFile(hcfg, renderNeutronHaproxyConfig({bind: `127.0.0.1:${haproxyPort}`, daemon: false, id: ROUTER, kind: 'router', pidfile: join(dir, 'haproxy.pid'), socketPath: socket}))
     haproxy = start(haproxyBin, ['-f', hcfg])
     theirs = `http://127.0.0.1:${haproxyPort}`
     await waitFor(`${theirs}/`)

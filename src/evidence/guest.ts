@@ -36,6 +36,8 @@ export function probeAlternatives(path: string, userAgent: string): string[][] {
     // -v: without it curl 7.88 says only "Couldn't connect" for refused and unreachable alike
     ['curl', '-sS', '-v', '-i', '-m', '5', '-A', userAgent, '-w', '\\n%{time_total} %{http_code}\\n', url],
     ['wget', '-S', '-O', '-', '-T', '5', '-t', '1', '-U', userAgent, url],
+    // some busybox builds have no -T (Debian's 1.35 crashes on it): our own timeout bounds this one
+    ['wget', '-S', '-O', '-', '-U', userAgent, url],
     ['sh', '-c', `command -v nc >/dev/null 2>&1 || exit 127; printf '${raw}' | nc -w 5 169.254.169.254 80`],
   ]
 }

@@ -30,9 +30,15 @@ export interface NeutronHaproxyOptions {
   group?: string
   release?: 'master' | 'pike'
   logLevel?: 'info' | 'debug'
+  /** neutron always daemonises haproxy; a foreground run (tests, benches) leaves the line out */
+  daemon?: boolean
+  /** seconds, master's `[metadata_haproxy]` options; neutron's defaults otherwise */
+  timeouts?: Partial<Record<'httpRequest' | 'connect' | 'client' | 'server' | 'httpKeepAlive', number>>
 }
 
-const DEFAULTS_SECTION = `
+function defaultsSection(opts: NeutronHaproxyOptions): string {
+  const t = {client: 32, connect: 30, httpKeepAlive: 30, httpRequest: 30, server: 32, ...opts.timeouts}
+  return `
 defaults
     log global
     mode http
@@ -41,12 +47,15 @@ defaults
     option http-server-close
     option forwardfor
     retries                 3
-    timeout http-request    30s
-    timeout connect         30s
-    timeout client          32s
-    timeout server          32s
-    timeout http-keep-alive 30s
+    timeout http-request    ${t.httpRequest}s
+    timeout connect         ${t.connect}s
+    timeout client          ${t.client}s
+    timeout server          ${t.server}s
+    timeout http-keep-alive ${t.httpKeepAlive}s
 `
+}
+
+const daemonLine = (opts: NeutronHaproxyOptions): string => (opts.daemon === false ? '' : '    daemon\n')
 
 function checkValue(name: string, value: string | undefined): void {
   // A newline in any value would let a caller inject extra haproxy directives.
@@ -67,23 +76,25 @@ function renderMaster(opts: NeutronHaproxyOptions, level: string): string {
   const global =
     `\nglobal\n    log         /dev/log local0 ${level}\n    log-tag     haproxy-metadata-proxy-${opts.id}\n` +
     ownerLines(opts) +
-    `    maxconn     1024\n    nbthread    2\n    pidfile     ${opts.pidfile}\n    daemon\n`
+    `    maxconn     1024\n    nbthread    2\n    pidfile     ${opts.pidfile}\n` +
+    daemonLine(opts)
   const listen = `\nlisten listener\n    bind ${opts.bind}\n    ${opts.bindV6Line ?? ''}\n    server metadata ${opts.socketPath}\n`
-  return global + DEFAULTS_SECTION + listen + headerLines(opts.kind, opts.id)
+  return global + defaultsSection(opts) + listen + headerLines(opts.kind, opts.id)
 }
 
 function renderPike(opts: NeutronHaproxyOptions, level: string): string {
   if (opts.kind === 'ovn-network') throw new Error('renderNeutronHaproxyConfig: neutron 11.0.0 (Pike) has no OVN metadata driver')
   if (opts.bindV6Line) throw new Error('renderNeutronHaproxyConfig: the Pike template has no IPv6 bind line')
   const resType = opts.kind === 'router' ? 'Router' : 'Network'
-  const global = `\nglobal\n    log         /dev/log local0 ${level}\n` + ownerLines(opts) + `    maxconn     1024\n    pidfile     ${opts.pidfile}\n    daemon\n`
+  const global = `\nglobal\n    log         /dev/log local0 ${level}\n` + ownerLines(opts) + `    maxconn     1024\n    pidfile     ${opts.pidfile}\n` + daemonLine(opts)
   const listen = `\nlisten listener\n    bind ${opts.bind}\n    server metadata ${opts.socketPath}\n    http-request add-header X-Neutron-${resType}-ID ${opts.id}\n`
-  return global + DEFAULTS_SECTION + listen
+  return global + defaultsSection(opts) + listen
 }
 
 /** The config text neutron would write for these settings (the file starts with an empty line). */
 export function renderNeutronHaproxyConfig(opts: NeutronHaproxyOptions): string {
   for (const [name, value] of Object.entries(opts)) checkValue(name, typeof value === 'string' ? value : undefined)
+  for (const [name, value] of Object.entries(opts.timeouts ?? {})) if (!Number.isFinite(value) || value <= 0) throw new Error(`renderNeutronHaproxyConfig: timeout ${name} must be a positive number`)
   const level = opts.logLevel ?? 'info'
   return opts.release === 'pike' ? renderPike(opts, level) : renderMaster(opts, level)
 }

@@ -50,6 +50,9 @@ export function sshArgv(t: SshTarget, remote: readonly string[]): string[] {
   return argv
 }
 
+/** The tool died on a signal (a crash, not an answer): try the next alternative. */
+const crashed = (c: Capture): boolean => (c.exitCode >= 128 && c.exitCode !== 255) || /killed with SIG(SEGV|BUS|ILL|ABRT)/.test(c.stderr)
+
 const missing = (c: Capture): boolean => c.failure === 'not-found' || c.exitCode === 127 || /not found|No such file or directory/.test(c.stderr.split('\n')[0] ?? '') && c.exitCode !== 0 && c.stdout === ''
 
 /**
@@ -88,7 +91,7 @@ export class LiveGuestSource implements GuestSource {
       if (this.ssh && c.exitCode === 255 && !c.stdout) return {...c, failure: 'error', stderr: `ssh: ${c.stderr.trim()}`}
       last = key === 'guest.env' || key === 'guest.etc-environment' ? proxyVarsOnly(c) : c
       const usable = c.exitCode === 0 && !c.failure
-      if (usable || (fall === 'missing' && !missing(c))) return last
+      if (usable || (fall === 'missing' && !missing(c) && !crashed(c))) return last
     }
     return last!
   }

@@ -3,7 +3,7 @@ import {lstat, open, readdir, readFile, readlink, stat} from 'node:fs/promises'
 import {availableParallelism, hostname} from 'node:os'
 
 import {EVIDENCE, type EvidenceKey, type Paths} from '../evidence/registry.js'
-import {signInstanceId} from '../lib/sign.js'
+import {signInstanceId} from '../reference/signature.js'
 import {USER_AGENT} from '../version.js'
 import type {Capture} from './capture.js'
 import {execCapture} from './exec.js'

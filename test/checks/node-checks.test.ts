@@ -132,6 +132,15 @@ describe('node checks: each passes on the healthy node and fails on one break', 
     })
   }
 
+  // real iptables-save output (Juno and Kilo rule sets loaded into a namespace), a pasted Havana
+  // fragment from seed 000, and neutron's own Juno rule text as pasted from its source
+  const JUNO_TEXT = '*nat\n:PREROUTING ACCEPT [0:0]\n:neutron-l3-agent-PREROUTING - [0:0]\n-A PREROUTING -j neutron-l3-agent-PREROUTING\n-A neutron-l3-agent-PREROUTING -s 0.0.0.0/0 -d 169.254.169.254/32 -i qr-+ -p tcp -m tcp --dport 80 -j REDIRECT --to-port 9697\nCOMMIT\n'
+  for (const [release, text] of [['Juno', S('iptables-save--juno.txt')], ['Kilo', S('iptables-save--kilo.txt')], ['a Havana fragment without *nat header', S('iptables-save--seed000-havana-fragment.txt')], ["Juno's source text (-s 0.0.0.0/0, --to-port)", JUNO_TEXT]]) {
+    it(`router-redirect recognises ${release} rules`, () => {
+      expect(run('router-redirect', edit('netns.iptables', QR, () => text!))).toEqual(['pass REDIRECT_PRESENT'])
+    })
+  }
+
   it('instance-lookup: passes on 200 and fails on "Instance was not found"', () => {
     const ip = '10.0.0.5'
     const probe = (body: string) => (c: Caps) => c.set(captureId('probe.agent', `router:${ROUTER}@${ip}`), cap('probe.agent', body, {param: `router:${ROUTER}@${ip}`}))

@@ -64,8 +64,8 @@ describe('renderNeutronHaproxyConfig', () => {
       daemon: true,
       group: 'neutron',
       kind: 'router',
-      pidFile: `/var/lib/neutron/external/pids/${ROUTER}.pid.haproxy`,
-      resourceId: ROUTER,
+      id: ROUTER,
+      pidfile: `/var/lib/neutron/external/pids/${ROUTER}.pid.haproxy`,
       socketPath: '/var/lib/neutron/metadata_proxy',
       user: 'neutron',
     })
@@ -93,7 +93,7 @@ describe.skipIf(!hasHaproxy)('real haproxy in front of the reference agent and a
   async function haproxy(name: string, socketPath: string, timeouts: {server?: number} = {}): Promise<string> {
     const port = await freePort()
     const cfg = join(dir, `${name}.conf`)
-    await writeFile(cfg, renderNeutronHaproxyConfig({bind: `127.0.0.1:${port}`, kind: 'router', pidFile: join(dir, `${name}.pid.haproxy`), resourceId: ROUTER, socketPath, timeouts}))
+    await writeFile(cfg, renderNeutronHaproxyConfig({bind: `127.0.0.1:${port}`, daemon: false, id: ROUTER, kind: 'router', pidfile: join(dir, `${name}.pid.haproxy`), socketPath, timeouts}))
     const check = spawnSync('haproxy', ['-c', '-f', cfg], {encoding: 'utf8'})
     expect(check.status, check.stderr).toBe(0)
     const p = spawn('haproxy', ['-f', cfg], {stdio: 'ignore'})

@@ -13,6 +13,9 @@ function fromTable(p: Extract<Parsed<Route[]>, {ok: true}>, r: Route | undefined
   return {...p, value}
 }
 
+/** Which command the guest answered with: minimal guests fall back from `ip -json` to `ip route` / `route -n`. */
+const via = (p: Parsed<unknown>): string => (p.ok && p.capture.argv[0] !== 'ip' ? ` (read with \`${p.capture.argv.join(' ')}\`)` : p.ok && !p.capture.argv.includes('-json') && p.capture.key === 'guest.ip-route' ? ' (read with `ip route show`: no ip -json here)' : '')
+
 const describe = (r: Route): string => `${r.dst}${r.gateway ? ` via ${r.gateway}` : ''}${r.dev ? ` dev ${r.dev}` : ''}${r.scope ? ` scope ${r.scope}` : ''}${r.metric !== undefined ? ` metric ${r.metric}` : ''}`
 
 /** The 121 routes a guest was offered, across its leases (the last lease of each file). */
@@ -61,7 +64,7 @@ export const guestMetadataRoute: Check<GuestModel> = {
       const vars = m.sysconfigNetwork.ok ? m.sysconfigNetwork.value : undefined
       const offered = offeredMetadataRoutes(m)
       const evidence = [ev(rg, `${MD} ${g.dev ? `dev ${g.dev}` : ''} ${g.src ? `src ${g.src}` : ''} (on-link, no gateway)`)]
-      if (zc) evidence.push(ev(m.routes, describe(zc)))
+      if (zc) evidence.push(ev(m.routes, `${describe(zc)}${via(m.routes)}`))
       if (block?.addsZeroconfRoute) evidence.push(ev(m.ifupEth, `ifup-eth line ${block.line ?? '?'}: ${block.snippet ?? 'adds 169.254.0.0/16'}`))
       if (vars) evidence.push(ev(m.sysconfigNetwork, `NOZEROCONF=${vars.NOZEROCONF ?? '(unset)'}`))
       if (offered.length === 0 && m.leases.ok) evidence.push(ev(m.leases, 'no lease offers a 169.254.169.254/32 route'))
@@ -81,7 +84,7 @@ export const guestMetadataRoute: Check<GuestModel> = {
     }
     const host = chosen && chosen.dst === `${MD}/32`
     const kind = host ? 'a /32 host route' : chosen?.dst === '0.0.0.0/0' ? 'the default route' : chosen ? `route ${chosen.dst}` : 'a route'
-    out.pass({code: 'GUEST_ROUTE_VIA_GATEWAY', evidence: [ev(rg, `${MD} via ${g.gateway ?? '?'} dev ${g.dev ?? '?'}`), ...(chosen ? [ev(m.routes, describe(chosen))] : [])], subject: `guest ${g.dev ?? ''}`.trim(), summary: `169.254.169.254 goes via ${g.gateway ?? '?'} (${kind})`})
+    out.pass({code: 'GUEST_ROUTE_VIA_GATEWAY', evidence: [ev(rg, `${MD} via ${g.gateway ?? '?'} dev ${g.dev ?? '?'}`), ...(chosen ? [ev(m.routes, `${describe(chosen)}${via(m.routes)}`)] : [])], subject: `guest ${g.dev ?? ''}`.trim(), summary: `169.254.169.254 goes via ${g.gateway ?? '?'} (${kind})`})
     // a 121 route the lease offered but the kernel does not have: the DHCP client ignores option 121
     const offered = offeredMetadataRoutes(m).filter((o) => o.option === '121')
     if (offered.length > 0 && !host) {

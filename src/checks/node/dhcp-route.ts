@@ -67,7 +67,7 @@ export const dhcpMetadataOptions: Check<NodeModel> = {
           })
         }
       },
-      (ns, reason) => out.info({code: 'NOT_EVALUATED', subject: `network ${ns.id}`, summary: reason}),
+      out,
     )
   },
 }

@@ -50,7 +50,7 @@ export const routerRedirect: Check<NodeModel> = {
           out.fail({code: 'REDIRECT_MISSING', evidence: [ev(ns.iptables, `${(save.tables.nat?.rules ?? []).length} nat rule(s), none redirects 169.254.169.254:80`)], fix, subject, summary: 'no nat REDIRECT for 169.254.169.254:80: metadata requests through this router go nowhere'})
         }
       },
-      (ns, reason) => out.info({code: 'NOT_EVALUATED', subject: ns.name, summary: reason}),
+      out,
     )
   },
 }
@@ -97,7 +97,7 @@ export const routerMark: Check<NodeModel> = {
           out.fail({code: 'METADATA_ACCEPT_MISSING', evidence: [ev(ns.iptables, `-A ${drop?.chain} ${drop?.text}`), ev(ns.iptables, 'no INPUT ACCEPT by mark before it')], fix, subject: ns.name, summary: `INPUT drops port ${port} without first accepting marked metadata requests`})
         }
       },
-      (ns, reason) => out.info({code: 'NOT_EVALUATED', subject: ns.name, summary: reason}),
+      out,
     )
   },
 }
@@ -134,7 +134,7 @@ export const dhcpMetadataAddress: Check<NodeModel> = {
           summary: `${METADATA_IP} is not configured in the namespace, though DHCP routes metadata here`,
         })
       },
-      (ns, reason) => out.info({code: 'NOT_EVALUATED', subject: ns.name, summary: reason}),
+      out,
     )
   },
 }

@@ -1,4 +1,4 @@
-import {NotEvaluated} from '../../engine/check.js'
+import {type Findings, NotEvaluated} from '../../engine/check.js'
 import {metadataRoutes as metadataRoutesOf} from '../../parsers/dnsmasq-opts.js'
 import type {Parsed} from '../../engine/parsed.js'
 import {getBool, getFirst, type Ini} from '../../parsers/ini.js'
@@ -33,7 +33,7 @@ export function eachNamespace(
   kinds: ReadonlyArray<NamespaceModel['kind']>,
   need: (ns: NamespaceModel) => ReadonlyArray<Parsed<unknown> | undefined>,
   fn: (ns: NamespaceModel) => void,
-  skipped: (ns: NamespaceModel, reason: string) => void,
+  out: Findings,
 ): void {
   const targets = m.namespaces.filter((n) => kinds.includes(n.kind))
   let judged = 0
@@ -42,7 +42,8 @@ export function eachNamespace(
     const bad = need(ns).find((p) => p !== undefined && !p.ok)
     if (bad && !bad.ok) {
       reasons.push(bad.reason)
-      skipped(ns, bad.reason)
+      // one unreadable namespace (deleted mid-scan, say) is noted; the others are still judged
+      out.info({code: 'NOT_EVALUATED', subject: ns.name, summary: bad.reason})
       continue
     }
     judged++
