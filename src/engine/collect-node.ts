@@ -4,6 +4,7 @@ import type {EvidenceKey, Paths} from '../evidence/registry.js'
 import {stdoutOf} from '../parsers/errors.js'
 import {captureId} from './parsed.js'
 import {getFirst, parseIni} from '../parsers/ini.js'
+import {parseNetnsList} from '../parsers/netns-list.js'
 import type {Capture} from '../sources/capture.js'
 import {pool} from '../sources/exec.js'
 import type {ProbeSpec, Source} from '../sources/source.js'
@@ -68,16 +69,14 @@ export function inScope(ns: string, s: NodeScope): boolean {
   return Boolean(s.namespaces?.includes(ns) || (kind === 'qrouter' && s.routers?.includes(id ?? '')) || (kind !== 'qrouter' && s.networks?.includes(id ?? '')))
 }
 
-/** Names from a `node.netns` capture ("<inode> <name>" lines). */
+/** Names from a `node.netns` capture; an unreadable list means no namespace to scan. */
 export function netnsNames(c: Capture | undefined): string[] {
   if (!c || c.exitCode !== 0) return []
-  return c.stdout
-    .split('\n')
-    .map((l) => {
-      const t = l.trim().split(/\s+/)
-      return /^\d+$/.test(t[0] ?? '') ? (t[1] ?? '') : (t[0] ?? '')
-    })
-    .filter((n) => /^[A-Za-z0-9_.-]{1,128}$/.test(n))
+  try {
+    return parseNetnsList(c.stdout).map((e) => e.name)
+  } catch {
+    return []
+  }
 }
 
 export function novaBaseUrl(agentIni: Capture | undefined): string {
@@ -152,7 +151,7 @@ export async function collectNode(source: Source, opts: NodeOptions, progress: (
 
   if (!opts.passive) {
     progress('probing the agent socket and nova (read-only GETs)')
-    await Promise.all(planProbes(paths, namespaces, agentIni, opts, novaConf).map(async (p) => keep(await source.probe(p, paths))))
+    await Promise.all(planProbes(namespaces, agentIni, opts, novaConf).map(async (p) => keep(await source.probe(p, paths))))
   }
   return {captures, namespaces, paths, probed: !opts.passive}
 }
@@ -169,7 +168,7 @@ export function novaListenUrl(novaConf: Capture | undefined): string | undefined
   return `http://${h.includes(':') ? `[${h}]` : h}:${port ?? '8775'}`
 }
 
-export function planProbes(paths: Paths, namespaces: readonly string[], agentIni: Capture | undefined, opts: NodeScope, novaConf?: Capture): ProbeSpec[] {
+export function planProbes(namespaces: readonly string[], agentIni: Capture | undefined, opts: NodeScope, novaConf?: Capture): ProbeSpec[] {
   const nova = novaBaseUrl(agentIni)
   const probes: ProbeSpec[] = [
     {key: 'probe.nova-root', param: nova, url: `${nova}/`},

@@ -3,7 +3,6 @@ import {METADATA_NS, novaBaseUrl, novaListenUrl} from '../engine/collect-node.js
 import {captureId, parseCapture, parseOptionalFile, type Parsed} from '../engine/parsed.js'
 import type {Paths} from '../evidence/registry.js'
 import {parseDnsmasqOpts, type DnsmasqOpt} from '../parsers/dnsmasq-opts.js'
-import {ParseError} from '../parsers/errors.js'
 import {parseHaproxyConfig, type HaproxyConfig} from '../parsers/haproxy-config.js'
 import {parseRawHttpResponse} from '../parsers/http-response.js'
 import {parseIni, type Ini} from '../parsers/ini.js'
@@ -11,30 +10,22 @@ import {parseIpAddrJson, type Link} from '../parsers/ip-addr.js'
 import {parseIpAddrText} from '../parsers/ip-addr-text.js'
 import {parseIfconfig} from '../parsers/ifconfig.js'
 import {parseNetstatListeners} from '../parsers/netstat-listeners.js'
+import {type NetnsEntry, parseNetnsList} from '../parsers/netns-list.js'
+import {parsePidFile} from '../parsers/pidfile.js'
+import {parseProcNet, type ProcEntry} from '../parsers/proc-net.js'
 import {parseIptablesSave, type IptablesSave} from '../parsers/iptables-save.js'
 import {parsePsOutput} from '../parsers/ps.js'
 import {parseSsListeners, type Listener} from '../parsers/ss-listeners.js'
 import {parseLsLong, parseStat, type StatResult} from '../parsers/stat.js'
 import type {Capture} from '../sources/capture.js'
 
+export type {NetnsEntry} from '../parsers/netns-list.js'
+export type {ProcEntry} from '../parsers/proc-net.js'
 export type PsEntry = ReturnType<typeof parsePsOutput>[number]
 /** `stat -c` (live) or an `ls -l` line (old captures: names, no ids) */
 export type StatInfo = Omit<StatResult, 'uid' | 'gid' | 'inode'> & {uid?: number; gid?: number; inode?: number}
 export type HttpResponse = ReturnType<typeof parseRawHttpResponse>
 
-export interface ProcEntry {
-  pid: number
-  uid: number
-  comm: string
-  cmdline: string[]
-  netns: number
-  sockets: number[]
-}
-
-export interface NetnsEntry {
-  name: string
-  inode: number
-}
 
 /** What an active probe got: a response, or the way the connection failed. */
 export type ProbeOutcome =
@@ -83,44 +74,7 @@ export interface NodeModel {
   readonly agentProbes: ReadonlyMap<string, Parsed<ProbeOutcome>>
 }
 
-/**
- * `ls -1i /run/netns` ("<inode> <name>", what the live source writes) or `ip netns list`
- * ("<name>" or "<name> (id: N)", as old captures and the seeds have it: inode unknown, 0).
- */
-export function parseNetnsList(text: string): NetnsEntry[] {
-  return text
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => {
-      const m = /^\s*(\d+)\s+([A-Za-z0-9_.-]+)\s*$/.exec(l) ?? /^\s*()([A-Za-z0-9_.-]+)(?:\s+\(id: \d+\))?\s*$/.exec(l)
-      if (!m) throw new ParseError(`not a namespace line: ${l.slice(0, 80)}`)
-      return {inode: Number(m[1] || 0), name: m[2] ?? ''}
-    })
-}
 
-export function parseProcNet(text: string): ProcEntry[] {
-  return text
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => {
-      let v: unknown
-      try {
-        v = JSON.parse(l)
-      } catch {
-        throw new ParseError(`not a JSON line: ${l.slice(0, 80)}`)
-      }
-      const o = v as Partial<ProcEntry>
-      if (typeof o !== 'object' || o === null || typeof o.pid !== 'number') throw new ParseError(`process entry without pid: ${l.slice(0, 80)}`)
-      return {
-        cmdline: Array.isArray(o.cmdline) ? o.cmdline.map(String) : [],
-        comm: String(o.comm ?? ''),
-        netns: Number(o.netns ?? 0),
-        pid: o.pid,
-        sockets: Array.isArray(o.sockets) ? o.sockets.map(Number) : [],
-        uid: Number(o.uid ?? -1),
-      }
-    })
-}
 
 /** A probe capture: HTTP text when it connected, otherwise curl-style exit codes. */
 export function probeOutcome(c: Capture | undefined, key: string, passive: boolean): Parsed<ProbeOutcome> {
@@ -212,8 +166,3 @@ const listenerParser = (c: Capture): ((t: string) => Listener[]) => (c.argv[0] =
 
 const addrParser = (c: Capture): ((t: string) => Link[]) => (c.argv.includes('-json') ? parseIpAddrJson : c.argv[0] === 'ifconfig' ? parseIfconfig : parseIpAddrText)
 
-function parsePidFile(text: string): number {
-  const m = /^\s*(\d+)\s*$/.exec(text)
-  if (!m) throw new ParseError(`pid file does not hold a pid: ${JSON.stringify(text.slice(0, 40))}`)
-  return Number(m[1])
-}
