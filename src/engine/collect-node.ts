@@ -137,6 +137,9 @@ export async function collectNode(source: Source, opts: NodeOptions, progress: (
     const c = keep(await source.get('node.pidfile', paths, `${id}.pid.haproxy`))
     if (c.exitCode !== 0) keep(await source.get('node.pidfile', paths, `${id}.pid`))
   })
+  // HA routers run the proxy on the keepalived primary only
+  const routers = namespaces.flatMap((n) => (n.startsWith('qrouter-') ? [n.slice('qrouter-'.length)] : []))
+  await pool(routers, limit * 4, async (id) => keep(await source.get('node.ha-state', paths, id)))
   const nets = namespaces.flatMap((n) => (n.startsWith('qdhcp-') ? [n.slice('qdhcp-'.length)] : []))
   await pool(nets, limit * 4, async (net) => keep(await source.get('node.dhcp-opts', paths, net)))
 

@@ -56,6 +56,7 @@ export const EVIDENCE = {
   },
   'node.proxy-conf': file('haproxy config of a metadata proxy', (p, param) => `${p.statePath}/${param ?? ''}`),
   'node.pidfile': file('metadata proxy pid file', (p, param) => `${p.statePath}/external/pids/${param ?? ''}`),
+  'node.ha-state': file('keepalived state of an HA router (primary/backup)', (p, param) => `${p.statePath}/ha_confs/${param ?? ''}/state`),
   'node.dhcp-opts': file('dnsmasq options file of a network', (p, param) => `${p.statePath}/dhcp/${param ?? ''}/opts`),
   'node.socket-stat': {
     kind: 'internal',

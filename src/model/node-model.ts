@@ -45,6 +45,8 @@ export interface NamespaceModel {
   readonly proxyConf: Parsed<HaproxyConfig | undefined>
   readonly pidFile: Parsed<number | undefined>
   readonly dhcpOpts?: Parsed<DnsmasqOpt[] | undefined>
+  /** keepalived state of an HA router: `primary` (`master` before Victoria) or `backup`; undefined when not HA */
+  readonly haState?: 'primary' | 'backup'
   readonly probe?: Parsed<ProbeOutcome>
 }
 
@@ -106,6 +108,7 @@ export function buildNodeModel(col: NodeCollection, opts: NodeOptions): NodeMode
     return {
       addrs: parseBy(get('netns.addr', name), 'netns.addr', addrParser),
       ...(k === 'qdhcp' ? {dhcpOpts: parseOptionalFile(get('node.dhcp-opts', id), 'node.dhcp-opts', parseDnsmasqOpts)} : {}),
+      ...haStateOf(k === 'qrouter' ? get('node.ha-state', id) : undefined),
       id: id ?? '',
       inode: inodes.get(name) ?? 0,
       iptables: parseCapture(get('netns.iptables', name), 'netns.iptables', parseIptablesSave),
@@ -166,3 +169,11 @@ const listenerParser = (c: Capture): ((t: string) => Listener[]) => (c.argv[0] =
 
 const addrParser = (c: Capture): ((t: string) => Link[]) => (c.argv.includes('-json') ? parseIpAddrJson : c.argv[0] === 'ifconfig' ? parseIfconfig : parseIpAddrText)
 
+
+function haStateOf(c: Capture | undefined): {haState?: 'primary' | 'backup'} {
+  if (!c || c.exitCode !== 0) return {}
+  const state = c.stdout.trim().toLowerCase()
+  if (state === 'primary' || state === 'master') return {haState: 'primary'}
+  if (state === 'backup' || state === 'fault') return {haState: 'backup'}
+  return {}
+}

@@ -141,6 +141,21 @@ describe('node checks: each passes on the healthy node and fails on one break', 
     })
   }
 
+  it('proxy-listener: an HA router in backup state is not expected to run the proxy', () => {
+    const noProxy = edit('netns.listeners', QR, (t) => t.split('\n').filter((l) => !l.includes(':9697')).join('\n'))
+    const backup = (c: Caps) => {
+      noProxy(c)
+      c.set(captureId('node.ha-state', ROUTER), cap('node.ha-state', 'backup\n', {param: ROUTER}))
+    }
+    const onBackup = run('proxy-listener', backup)
+    expect(onBackup).toContain('info HA_BACKUP_NO_PROXY_EXPECTED')
+    expect(onBackup.filter((f) => f.startsWith('fail'))).toEqual([])
+    expect(run('proxy-listener', (c) => {
+      noProxy(c)
+      c.set(captureId('node.ha-state', ROUTER), cap('node.ha-state', 'primary\n', {param: ROUTER}))
+    })).toContain('fail PROXY_NOT_LISTENING')
+  })
+
   it('instance-lookup: passes on 200 and fails on "Instance was not found"', () => {
     const ip = '10.0.0.5'
     const probe = (body: string) => (c: Caps) => c.set(captureId('probe.agent', `router:${ROUTER}@${ip}`), cap('probe.agent', body, {param: `router:${ROUTER}@${ip}`}))

@@ -8,7 +8,8 @@ import {describeListener, dhcpServesMetadata, eachNamespace, l3ProxyEnabled, lis
 
 const expected = (m: NodeModel, ns: NamespaceModel): {port: number; addr?: string} => (ns.kind === 'qrouter' ? {port: metadataPort(m)} : {addr: METADATA_IP, port: 80})
 
-export const proxyExpected = (m: NodeModel, ns: NamespaceModel): boolean => (ns.kind === 'qrouter' ? l3ProxyEnabled(m) : dhcpServesMetadata(m, ns))
+// an HA router's proxy runs on the keepalived primary only (neutron l3/ha.py)
+export const proxyExpected = (m: NodeModel, ns: NamespaceModel): boolean => (ns.kind === 'qrouter' ? l3ProxyEnabled(m) && ns.haState !== 'backup' : dhcpServesMetadata(m, ns))
 
 const agentFor = (ns: NamespaceModel): string => (ns.kind === 'qrouter' ? 'neutron-l3-agent' : ns.kind === 'qdhcp' ? 'neutron-dhcp-agent' : 'neutron-ovn-metadata-agent')
 
@@ -35,6 +36,10 @@ export const proxyListener: Check<NodeModel> = {
       ['qrouter', 'qdhcp', 'ovnmeta'],
       (ns) => [ns.listeners],
       (ns) => {
+        if (ns.haState === 'backup') {
+          out.info({code: 'HA_BACKUP_NO_PROXY_EXPECTED', evidence: [ev(ns.listeners, `${m.paths.statePath}/ha_confs/${ns.id}/state: backup`)], subject: ns.name, summary: 'HA router in backup state here: its metadata proxy runs on the primary'})
+          return
+        }
         if (!ns.listeners.ok || !proxyExpected(m, ns)) return
         const {addr, port} = expected(m, ns)
         const hits = listenersOn(ns.listeners.value, port, addr)
