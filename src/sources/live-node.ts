@@ -15,8 +15,8 @@ import type {ProbeSpec, Source} from './source.js'
 const FILE_LIMIT = 8 * 1024 * 1024
 export const NETNS_DIR = '/run/netns'
 const MARK = '@@mdctl-rc:'
-// Three commands per namespace, each followed by a marker carrying its exit code on both
-// streams, so the output splits back into three captures (see netns-scanner.ts).
+// Each command run in a namespace is followed by a marker carrying its exit code on both
+// streams, so one process tree's output splits back into one capture per command (netns-scanner.ts).
 type NetnsKey = 'netns.iptables' | 'netns.listeners' | 'netns.addr'
 // Only what the checks read: routers are judged by their rules and listeners, DHCP and OVN
 // namespaces by their listeners and addresses. Every command left out is 1000 execs saved on a
