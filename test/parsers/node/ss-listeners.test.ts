@@ -49,7 +49,7 @@ function variant(file: string): {ns: string; flags: Set<string>} {
 describe('parseSsListeners on ss output from lab namespaces', () => {
   const files = samplesOf('ss-listeners').filter((f) => /--(rtr|dhcp)-/.test(f))
 
-  it('covers every ss variant the brief names, in both namespaces', () => {
+  it('covers every ss variant mdctl and operators run, in both namespaces', () => {
     for (const v of ['Hntestatelistening', 'Hnlt', 'Hnltp', 'Hnlte', 'Hnltep', 'Hnlteu', 'Hnltu', 'Hnltup', 'Hnlu', 'Hnlup', 'Hxl', 'Hxlp', 'Hxlep', 'nltp']) {
       expect(files).toContain(`ss-listeners--rtr-${v}.txt`)
       expect(files).toContain(`ss-listeners--dhcp-${v}.txt`)
@@ -130,7 +130,7 @@ describe('parseSsListeners address forms', () => {
     expect(one('0 5 0.0.0.0:67 0.0.0.0:* ino:6998 sk:1 cgroup:/ <->', 'udp').proto).toBe('udp')
   })
 
-  it('reads the brief example lines', () => {
+  it('reads the example lines of the ss contract', () => {
     expect(one('0      5      0.0.0.0:9697 0.0.0.0:* ino:6998 sk:1 cgroup:/ <->')).toEqual({address: '0.0.0.0', inode: 6998, port: 9697, processes: [], proto: 'tcp', uid: 0})
     expect(one('u_str LISTEN 0 4096 /var/lib/neutron/metadata_proxy 123456 * 0 users:(("neutron-metadat",pid=1,fd=5))')).toEqual({
       address: '/var/lib/neutron/metadata_proxy',
