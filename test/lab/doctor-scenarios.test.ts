@@ -1,5 +1,5 @@
 import {execFile} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
@@ -84,6 +84,14 @@ describe.skipIf(missing.length > 0)('mdctl finds every lab scenario', () => {
         expect(cap.stdout).toMatch(/wrote \d+ item/)
         const replay = await mdctl(['doctor', '--from', bundle, '--json'])
         expect(goldenOf(replay.report)).toEqual(goldenOf(node.report))
+        // the shared secret is nowhere in the bundle, nor in any report; only its fingerprint is
+        const secret = /^\s*metadata_proxy_shared_secret\s*=\s*(\S+)/m.exec(readFileSync(lab.paths.metadataAgentIni, 'utf8'))?.[1] ?? ''
+        expect(secret.length).toBeGreaterThan(8)
+        const files = (d: string): string[] => readdirSync(d, {withFileTypes: true}).flatMap((e) => (e.isDirectory() ? files(join(d, e.name)) : [join(d, e.name)]))
+        const leaked = files(bundle).filter((f) => readFileSync(f, 'utf8').includes(secret))
+        expect(leaked, 'files holding the secret').toEqual([])
+        for (const r of [node.report, guest.report, joined.report]) expect(JSON.stringify(r).includes(secret)).toBe(false)
+        expect(readFileSync(join(bundle, 'items', 'node.agent-ini.txt'), 'utf8')).toMatch(/metadata_proxy_shared_secret = <fingerprint hmac-sha256:[0-9a-f]{16}>/)
 
         expect(hostSnapshot(names, 'mdlab')).toBe(before)
       } finally {
