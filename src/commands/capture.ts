@@ -9,11 +9,12 @@ import type {NodeOptions} from '../engine/collect-node.js'
 import {runDoctor} from '../engine/doctor.js'
 import {guestResults} from '../engine/guest.js'
 import {buildReport} from '../engine/report.js'
-import {leaseFlag, sshFlags, sshTarget} from '../lib/guest-flags.js'
+import {leaseFlag, openLiveGuest, sshFlags, type sshTarget} from '../lib/guest-flags.js'
 import {badScope, nodeFlags} from '../lib/node-flags.js'
 import {withProgress} from '../lib/progress.js'
-import {RecordingSource, writeBundle} from '../sources/bundle.js'
-import {LiveGuestSource} from '../sources/guest.js'
+import type {Report} from '../report/types.js'
+import {type Manifest, RecordingSource, writeBundle} from '../sources/bundle.js'
+import type {LiveGuestSource} from '../sources/guest.js'
 import {LiveNodeSource} from '../sources/live-node.js'
 
 export default class Capture extends MdctlCommand {
@@ -54,26 +55,26 @@ Shared secrets are replaced by salted fingerprints at capture time (the salt is 
     const {report} = await withProgress(process.stderr.isTTY === true, `mdctl capture (${source.origin})`, (p) => runDoctor(source, opts, p))
     const saved = Object.fromEntries(Object.entries(opts).filter(([k, v]) => v !== undefined && k !== 'concurrency'))
     const manifest = await writeBundle(flags.out, {host: hostname(), kind: 'node', options: saved, source}, source.captures)
-    this.log(`wrote ${manifest.items.length} item(s) to ${flags.out}`)
+    this.summarise(manifest, report, `mdctl doctor --from ${flags.out}`, flags.out)
+  }
+
+  private summarise(manifest: Manifest, report: Report, replay: string, out: string): void {
+    this.log(`wrote ${manifest.items.length} item(s) to ${out}`)
     this.log(`verdict at capture time: ${report.verdict.status}${report.verdict.firstFailingHop ? ` at ${report.verdict.firstFailingHop}` : ''}`)
-    this.log(`replay: mdctl doctor --from ${flags.out}`)
+    this.log(`replay: ${replay}`)
   }
 
   private async captureGuest(flags: {out: string; ssh?: string; passive: boolean; 'lease-file'?: string[]} & Parameters<typeof sshTarget>[1]): Promise<void> {
     let live: LiveGuestSource
     try {
-      live = new LiveGuestSource(flags.ssh ? sshTarget(flags.ssh, flags) : undefined, flags['lease-file'])
+      live = await openLiveGuest(flags.ssh, flags)
     } catch (error) {
       this.error(error instanceof Error ? error.message : String(error), {exit: 2})
     }
-    const down = await live.reachable()
-    if (down) this.error(`cannot reach the guest over ssh (${flags.ssh}): ${down}`, {exit: 2})
     const source = new RecordingSource(live)
     const {results} = await withProgress(process.stderr.isTTY === true, `mdctl capture --guest (${live.origin})`, (p) => guestResults(source, {passive: flags.passive}, p))
     const report = buildReport({capturedAt: live.capturedAt, kind: live.kind, origin: live.origin}, results)
     const manifest = await writeBundle(flags.out, {host: flags.ssh ?? hostname(), kind: 'guest', options: {passive: flags.passive}, source}, source.captures)
-    this.log(`wrote ${manifest.items.length} item(s) to ${flags.out}`)
-    this.log(`verdict at capture time: ${report.verdict.status}${report.verdict.firstFailingHop ? ` at ${report.verdict.firstFailingHop}` : ''}`)
-    this.log(`replay: mdctl guest --from ${flags.out}`)
+    this.summarise(manifest, report, `mdctl guest --from ${flags.out}`, flags.out)
   }
 }

@@ -6,13 +6,13 @@ import type {NodeOptions} from '../engine/collect-node.js'
 import {runDoctor} from '../engine/doctor.js'
 import {exitCodeFor} from '../engine/report.js'
 import {paintFor} from '../lib/color.js'
-import {leaseFlag, sshFlags, sshTarget} from '../lib/guest-flags.js'
+import {leaseFlag, openLiveGuest, sshFlags} from '../lib/guest-flags.js'
 import {badScope, nodeFlags} from '../lib/node-flags.js'
 import {withProgress} from '../lib/progress.js'
 import {renderText} from '../render/text.js'
 import type {Report} from '../report/types.js'
 import {BundleError, BundleSource} from '../sources/bundle.js'
-import {LiveGuestSource} from '../sources/guest.js'
+import type {LiveGuestSource} from '../sources/guest.js'
 import {LiveNodeSource} from '../sources/live-node.js'
 import type {Source} from '../sources/source.js'
 
@@ -77,12 +77,10 @@ Exit codes: 0 ok or warnings only, 1 at least one failure, 2 nothing could be ev
     let guest: LiveGuestSource | undefined
     if (flags.guest) {
       try {
-        guest = new LiveGuestSource(sshTarget(flags.guest, flags), flags['lease-file'])
+        guest = await openLiveGuest(flags.guest, flags)
       } catch (error) {
         this.error(error instanceof Error ? error.message : String(error), {exit: 2})
       }
-      const down = await guest.reachable()
-      if (down) this.error(`cannot reach the guest over ssh (${flags.guest}): ${down}`, {exit: 2})
     }
     const {report} = await withProgress(!this.jsonEnabled() && process.stderr.isTTY === true, `mdctl doctor (${source.origin})`, (p) => runDoctor(source, opts, p, guest))
     if (!this.jsonEnabled()) this.log(renderText(report, {paint: await paintFor(process.stdout), verbose: flags.verbose}))

@@ -5,12 +5,12 @@ import {MdctlCommand} from '../lib/base-command.js'
 import {guestResults} from '../engine/guest.js'
 import {buildReport, exitCodeFor} from '../engine/report.js'
 import {paintFor} from '../lib/color.js'
-import {leaseFlag, sshFlags, sshTarget} from '../lib/guest-flags.js'
+import {leaseFlag, openLiveGuest, sshFlags} from '../lib/guest-flags.js'
 import {withProgress} from '../lib/progress.js'
 import {renderText} from '../render/text.js'
 import type {Report} from '../report/types.js'
 import {BundleError, BundleSource} from '../sources/bundle.js'
-import {LiveGuestSource, type GuestSource} from '../sources/guest.js'
+import type {GuestSource} from '../sources/guest.js'
 
 export default class Guest extends MdctlCommand {
   static override summary = "Check the guest's side of the metadata path: route, ARP, DHCP lease, HTTP probe, cloud-init log."
@@ -45,15 +45,11 @@ Exit codes: 0 ok or warnings only, 1 at least one failure, 2 nothing could be ev
         throw error
       }
     } else {
-      let live: LiveGuestSource
       try {
-        live = new LiveGuestSource(flags.ssh ? sshTarget(flags.ssh, flags) : undefined, flags['lease-file'])
+        source = await openLiveGuest(flags.ssh, flags)
       } catch (error) {
         this.error(error instanceof Error ? error.message : String(error), {exit: 2})
       }
-      const down = await live.reachable()
-      if (down) this.error(`cannot reach the guest over ssh (${flags.ssh}): ${down}`, {exit: 2})
-      source = live
     }
     const {results} = await withProgress(!this.jsonEnabled() && process.stderr.isTTY === true, `mdctl guest (${source.origin})`, (p) => guestResults(source, {passive}, p))
     const report = buildReport({capturedAt: source.capturedAt, kind: source.kind, origin: source.origin}, results)

@@ -3,7 +3,7 @@ import {availableParallelism} from 'node:os'
 import type {EvidenceKey, Paths} from '../evidence/registry.js'
 import {stdoutOf} from '../parsers/errors.js'
 import {captureId} from './parsed.js'
-import {getFirst, parseIni} from '../parsers/ini.js'
+import {getFirst, type Ini, parseIni} from '../parsers/ini.js'
 import {parseNetnsList} from '../parsers/netns-list.js'
 import type {Capture} from '../sources/capture.js'
 import {pool} from '../sources/exec.js'
@@ -37,19 +37,23 @@ export interface NodeCollection {
 export const METADATA_NS = /^(qrouter|qdhcp|ovnmeta)-(.+)$/
 const PROBE_IP = '192.0.2.1' // TEST-NET-1: never a guest, so the agent must answer "not found"
 
-/** A value from an ini capture, or undefined when the file is absent or unusable. */
-function iniValue(c: Capture | undefined, options: Array<[string, string]>): string | undefined {
+/** A config capture parsed once; undefined when the file is absent or unusable. */
+export function parseIniCapture(c: Capture | undefined): Ini | undefined {
   if (!c) return undefined
   try {
-    return getFirst(parseIni(stdoutOf(c)), options)
+    return parseIni(stdoutOf(c))
   } catch {
     return undefined
   }
 }
 
+const iniValue = (ini: Ini | undefined, options: Array<[string, string]>): string | undefined => (ini ? getFirst(ini, options) : undefined)
+
 const substitute = (v: string, statePath: string): string => v.replaceAll('$state_path', statePath).replaceAll('${state_path}', statePath)
 
-export function resolvePaths(opts: NodeOptions, neutronConf?: Capture, agentIni?: Capture): Paths {
+export function resolvePaths(opts: NodeOptions, neutronConfCapture?: Capture, agentIniCapture?: Capture): Paths {
+  const neutronConf = parseIniCapture(neutronConfCapture)
+  const agentIni = parseIniCapture(agentIniCapture)
   const statePath = opts.statePath ?? iniValue(neutronConf, [['DEFAULT', 'state_path']]) ?? '/var/lib/neutron'
   const sock = iniValue(agentIni, [['DEFAULT', 'metadata_proxy_socket']]) ?? iniValue(neutronConf, [['DEFAULT', 'metadata_proxy_socket']])
   return {
@@ -79,7 +83,7 @@ export function netnsNames(c: Capture | undefined): string[] {
   }
 }
 
-export function novaBaseUrl(agentIni: Capture | undefined): string {
+export function novaBaseUrl(agentIni: Ini | undefined): string {
   const host = iniValue(agentIni, [['DEFAULT', 'nova_metadata_host'], ['DEFAULT', 'nova_metadata_ip']]) ?? '127.0.0.1'
   const port = iniValue(agentIni, [['DEFAULT', 'nova_metadata_port']]) ?? '8775'
   const proto = iniValue(agentIni, [['DEFAULT', 'nova_metadata_protocol']]) ?? 'http'
@@ -163,7 +167,7 @@ export async function collectNode(source: Source, opts: NodeOptions, progress: (
  * Where nova.conf on this host says the metadata API listens, when it says so: a wildcard
  * listen address is reached on loopback. undefined without nova.conf or listen options.
  */
-export function novaListenUrl(novaConf: Capture | undefined): string | undefined {
+export function novaListenUrl(novaConf: Ini | undefined): string | undefined {
   const host = iniValue(novaConf, [['DEFAULT', 'metadata_listen']])
   const port = iniValue(novaConf, [['DEFAULT', 'metadata_listen_port']])
   if (host === undefined && port === undefined) return undefined
@@ -172,13 +176,13 @@ export function novaListenUrl(novaConf: Capture | undefined): string | undefined
 }
 
 export function planProbes(namespaces: readonly string[], agentIni: Capture | undefined, opts: NodeScope, novaConf?: Capture): ProbeSpec[] {
-  const nova = novaBaseUrl(agentIni)
+  const nova = novaBaseUrl(parseIniCapture(agentIni))
   const probes: ProbeSpec[] = [
     {key: 'probe.nova-root', param: nova, url: `${nova}/`},
     {key: 'probe.nova-signed', param: nova, url: `${nova}/openstack`},
   ]
   // nova's own listen address too, when it differs: tells "nova down" from "agent points elsewhere"
-  const listen = novaListenUrl(novaConf)
+  const listen = novaListenUrl(parseIniCapture(novaConf))
   if (listen && listen !== nova) probes.push({key: 'probe.nova-root', param: listen, url: `${listen}/`})
   // one agent probe per router/network in scope is enough to prove the socket answers; each costs
   // the real agent an RPC to neutron-server, so keep the count small

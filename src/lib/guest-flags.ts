@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import type {SshTarget} from '../sources/guest.js'
+import {LiveGuestSource, type SshTarget} from '../sources/guest.js'
 
 export const leaseFlag = {
   'lease-file': Flags.string({description: 'also read this DHCP lease file (dhclient format), for guests that keep leases elsewhere', multiple: true}),
@@ -23,4 +23,17 @@ export function sshTarget(target: string, f: {identity?: string; jump?: string; 
     ...(f.port ? {port: f.port} : {}),
     ...(f['ssh-option'] ? {options: f['ssh-option']} : {}),
   }
+}
+
+type SshFlagValues = Parameters<typeof sshTarget>[1]
+
+/**
+ * The guest here (no target) or over ssh, checked to answer before any evidence is read.
+ * Throws an Error whose message is the one-line usage error to show (a bad target, ssh failing).
+ */
+export async function openLiveGuest(target: string | undefined, flags: SshFlagValues & {'lease-file'?: string[]}): Promise<LiveGuestSource> {
+  const live = new LiveGuestSource(target ? sshTarget(target, flags) : undefined, flags['lease-file'])
+  const down = await live.reachable()
+  if (down) throw new Error(`cannot reach the guest over ssh (${target}): ${down}`)
+  return live
 }

@@ -133,18 +133,20 @@ export function buildNodeModel(col: NodeCollection, opts: NodeOptions): NodeMode
     if (c.key === 'probe.agent' && c.param) agentProbes.set(c.param, probeOutcome(c, `probe.agent[${c.param}]`, passive))
   }
   const nova = [...col.captures.values()]
-  const agentNova = novaBaseUrl(get('node.agent-ini'))
-  const listenUrl = novaListenUrl(get('node.nova-conf'))
+  const agentIni = ini('node.agent-ini')
+  const novaConf = ini('node.nova-conf')
+  const agentNova = novaBaseUrl(agentIni.ok ? agentIni.value : undefined)
+  const listenUrl = novaListenUrl(novaConf.ok ? novaConf.value : undefined)
   const listenCap = listenUrl && listenUrl !== agentNova ? get('probe.nova-root', listenUrl) : undefined
   return {
-    agentIni: ini('node.agent-ini'),
+    agentIni,
     agentProbes,
     dhcpIni: ini('node.dhcp-ini'),
     l3Ini: ini('node.l3-ini'),
     namespaces,
     netns,
     neutronConf: ini('node.neutron-conf'),
-    novaConf: ini('node.nova-conf'),
+    novaConf,
     novaRoot: probeOutcome(get('probe.nova-root', agentNova) ?? nova.find((c) => c.key === 'probe.nova-root'), 'probe.nova-root', passive),
     ...(listenCap ? {novaListen: probeOutcome(listenCap, `probe.nova-root[${listenUrl}]`, passive)} : {}),
     novaSigned: probeOutcome(nova.find((c) => c.key === 'probe.nova-signed'), 'probe.nova-signed', passive),

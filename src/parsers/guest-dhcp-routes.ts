@@ -164,3 +164,42 @@ function classfulPrefix(ip: string): number {
 export function splitAddresses(value: string): string[] {
   return value.split(/[\s,]+/).filter((t) => t !== '')
 }
+
+/**
+ * Apply one option named the way dhclient-script, dhcpcd and NetworkManager name them
+ * (`ip_address`, `routers`, `classless_static_routes`, …) to a lease. Undecodable route lists
+ * keep what was decoded and say why in `warnings`.
+ */
+export function applyNamedOption(lease: Lease, name: string, value: string, warnings: string[]): void {
+  const decode = (field: 'classlessRoutes' | 'msClasslessRoutes' | 'staticRoutes', r: DecodedRoutes): void => {
+    lease[field] = r.routes
+    if (r.error !== undefined) warnings.push(`${lease.format}${lease.iface ? ` ${lease.iface}` : ''}: ${name}: ${r.error}`)
+  }
+  switch (name) {
+    case 'interface':
+      lease.iface = value
+      break
+    case 'ip_address':
+      lease.address = value
+      break
+    case 'routers':
+      lease.routers = splitAddresses(value)
+      break
+    case 'dhcp_server_identifier':
+      lease.serverId = value
+      break
+    case 'expiry':
+      lease.expire = value
+      break
+    case 'rfc3442_classless_static_routes':
+    case 'classless_static_routes':
+      decode('classlessRoutes', parseRouteOption(value))
+      break
+    case 'ms_classless_static_routes':
+      decode('msClasslessRoutes', parseRouteOption(value))
+      break
+    case 'static_routes':
+      decode('staticRoutes', parseClassfulRoutes(value))
+      break
+  }
+}

@@ -22,7 +22,7 @@
  *   keeps the routes before the defect. `.warnings` names each.
  */
 import {clip, splitLines, withWarnings} from './guest-addr.js'
-import {parseClassfulRoutes, parseRouteOption, splitAddresses, type DecodedRoutes, type Lease} from './guest-dhcp-routes.js'
+import {applyNamedOption, type Lease} from './guest-dhcp-routes.js'
 import {parseShellAssignments} from './guest-sysconfig-network.js'
 import {assertText, ParseError} from './errors.js'
 import type {Leases} from './guest-dhclient-lease.js'
@@ -55,7 +55,7 @@ export function parseDhcpcdDumplease(text: string): Leases {
     }
     seen.add(name)
     current ??= pushLease(leases)
-    applyOption(current, name, value, warnings)
+    applyNamedOption(current, name, value, warnings)
   }
   return withWarnings(leases, warnings)
 }
@@ -64,34 +64,4 @@ function pushLease(leases: Lease[]): Lease {
   const l: Lease = {format: 'dhcpcd'}
   leases.push(l)
   return l
-}
-
-function applyOption(lease: Lease, name: string, value: string, warnings: string[]): void {
-  const decode = (field: 'classlessRoutes' | 'msClasslessRoutes' | 'staticRoutes', r: DecodedRoutes): void => {
-    lease[field] = r.routes
-    if (r.error !== undefined) warnings.push(`dhcpcd${lease.iface ? ` ${lease.iface}` : ''}: ${name}: ${r.error}`)
-  }
-  switch (name) {
-    case 'interface':
-      lease.iface = value
-      break
-    case 'ip_address':
-      lease.address = value
-      break
-    case 'routers':
-      lease.routers = splitAddresses(value)
-      break
-    case 'dhcp_server_identifier':
-      lease.serverId = value
-      break
-    case 'classless_static_routes':
-      decode('classlessRoutes', parseRouteOption(value))
-      break
-    case 'ms_classless_static_routes':
-      decode('msClasslessRoutes', parseRouteOption(value))
-      break
-    case 'static_routes':
-      decode('staticRoutes', parseClassfulRoutes(value))
-      break
-  }
 }

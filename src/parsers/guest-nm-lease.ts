@@ -25,7 +25,7 @@
  *   option keeps the routes before the defect. `.warnings` names each.
  */
 import {clip, splitLines, withWarnings} from './guest-addr.js'
-import {parseClassfulRoutes, parseRouteOption, splitAddresses, type DecodedRoutes, type Lease} from './guest-dhcp-routes.js'
+import {applyNamedOption, type Lease} from './guest-dhcp-routes.js'
 import {assertText, ParseError} from './errors.js'
 import type {Leases} from './guest-dhclient-lease.js'
 
@@ -65,38 +65,7 @@ export function parseNetworkManagerDhcp(text: string): Leases {
       if (device !== undefined) current.iface = device
       leases.push(current)
     }
-    applyOption(current, opt[1] ?? '', opt[2] ?? '', warnings)
+    applyNamedOption(current, opt[1] ?? '', opt[2] ?? '', warnings)
   }
   return withWarnings(leases, warnings)
-}
-
-function applyOption(lease: Lease, name: string, value: string, warnings: string[]): void {
-  const decode = (field: 'classlessRoutes' | 'msClasslessRoutes' | 'staticRoutes', r: DecodedRoutes): void => {
-    lease[field] = r.routes
-    if (r.error !== undefined) warnings.push(`nmcli${lease.iface ? ` ${lease.iface}` : ''}: ${name}: ${r.error}`)
-  }
-  switch (name) {
-    case 'ip_address':
-      lease.address = value
-      break
-    case 'routers':
-      lease.routers = splitAddresses(value)
-      break
-    case 'dhcp_server_identifier':
-      lease.serverId = value
-      break
-    case 'expiry':
-      lease.expire = value
-      break
-    case 'rfc3442_classless_static_routes':
-    case 'classless_static_routes':
-      decode('classlessRoutes', parseRouteOption(value))
-      break
-    case 'ms_classless_static_routes':
-      decode('msClasslessRoutes', parseRouteOption(value))
-      break
-    case 'static_routes':
-      decode('staticRoutes', parseClassfulRoutes(value))
-      break
-  }
 }

@@ -110,8 +110,8 @@ export const agentNovaTarget: Check<NodeModel> = {
   applies: (m) => (!iniOf(m.novaConf) ? `${m.paths.novaConfig} is not on this host: where nova listens is unknown here` : opt(m.novaConf, ['DEFAULT', 'metadata_listen'], ['DEFAULT', 'metadata_listen_port']) === undefined ? 'nova.conf sets neither metadata_listen nor metadata_listen_port' : undefined),
   title: "the agent's nova_metadata_host/port is where nova listens",
   run(m, out) {
-    const agentUrl = novaBaseUrl(m.agentIni.ok ? m.agentIni.capture : undefined)
-    const listenUrl = novaListenUrl(m.novaConf.ok ? m.novaConf.capture : undefined) ?? ''
+    const agentUrl = novaBaseUrl(iniOf(m.agentIni))
+    const listenUrl = novaListenUrl(iniOf(m.novaConf)) ?? ''
     const listenHost = opt(m.novaConf, ['DEFAULT', 'metadata_listen']) ?? '0.0.0.0'
     const port = (u: string): string => /:(\d+)$/.exec(u)?.[1] ?? ''
     const wildcard = listenHost === '0.0.0.0' || listenHost === '::'

@@ -19,7 +19,7 @@ export const novaReachable: Check<NodeModel> = {
     const subject = url
     const fixBase = {commands: [`curl -sS ${url}/`, 'openstack endpoint list --service nova', 'systemctl status nova-api-metadata   # or the nova-api / httpd unit serving it'], text: `Point nova_metadata_host / nova_metadata_port in metadata_agent.ini at the nova metadata API, and make sure it runs and is reachable from this node (firewall, listen address).`}
     if (o.kind === 'failed') {
-      out.fail({code: o.how === 'timeout' ? 'NOVA_TIMEOUT' : 'NOVA_UNREACHABLE', evidence: [ev(m.novaRoot, describeProbe(o)), ev(m.agentIni, `agent uses ${novaBaseUrl(m.agentIni.ok ? m.agentIni.capture : undefined)}`)], fix: fixBase, subject, summary: `nova metadata API at ${url}: ${o.how === 'refused' ? 'connection refused' : o.how}`})
+      out.fail({code: o.how === 'timeout' ? 'NOVA_TIMEOUT' : 'NOVA_UNREACHABLE', evidence: [ev(m.novaRoot, describeProbe(o)), ev(m.agentIni, `agent uses ${novaBaseUrl(iniOf(m.agentIni))}`)], fix: fixBase, subject, summary: `nova metadata API at ${url}: ${o.how === 'refused' ? 'connection refused' : o.how}`})
       return
     }
     const {status, body} = o.response
