@@ -25,7 +25,15 @@ export function buildReport(source: Report['source'], results: readonly CheckRes
   })
   const firstFailingHop = HOPS.find((h) => findings.some((f) => f.hop === h && f.severity === 'fail')) ?? null
   const ran = checks.some((c) => c.status === 'ran')
-  const status: Report['verdict']['status'] = firstFailingHop ? 'broken' : !ran ? 'unknown' : findings.some((f) => f.severity === 'warn') ? 'degraded' : 'ok'
+  // CONTRACT: no failure seen but a hop in scope could not be judged is `unknown`, never `ok`
+  const unjudged = hops.some((h) => h.status === 'not-evaluated')
+  const status: Report['verdict']['status'] = firstFailingHop
+    ? 'broken'
+    : !ran || unjudged
+      ? 'unknown'
+      : findings.some((f) => f.severity === 'warn')
+        ? 'degraded'
+        : 'ok'
   // fail first, then warn, in path order: the renderers and readers meet the root cause first
   findings.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || HOPS.indexOf(a.hop) - HOPS.indexOf(b.hop))
   return {
@@ -35,11 +43,17 @@ export function buildReport(source: Report['source'], results: readonly CheckRes
     schemaVersion: 1,
     source,
     tool: {name: 'mdctl', version: VERSION},
-    verdict: {firstFailingHop, status, summary: summarise(status, firstFailingHop, findings, checks)},
+    verdict: {firstFailingHop, status, summary: summarise(status, firstFailingHop, findings, checks, hops)},
   }
 }
 
-function summarise(status: Report['verdict']['status'], hop: Hop | null, findings: readonly Finding[], checks: readonly CheckRun[]): string {
+function summarise(
+  status: Report['verdict']['status'],
+  hop: Hop | null,
+  findings: readonly Finding[],
+  checks: readonly CheckRun[],
+  hops: Report['hops'],
+): string {
   const notEval = checks.filter((c) => c.status === 'not-evaluated' || c.status === 'crashed').length
   const tail = notEval ? ` (${notEval} check(s) not evaluated)` : ''
   if (status === 'broken' && hop) {
@@ -47,15 +61,25 @@ function summarise(status: Report['verdict']['status'], hop: Hop | null, finding
     const more = findings.filter((f) => f.severity === 'fail').length - 1
     return `metadata path broken at ${hop} (${HOP_TITLES[hop]}): ${first?.subject ?? ''}: ${first?.summary ?? ''}${more > 0 ? ` (+${more} more failure(s))` : ''}${tail}`
   }
-  if (status === 'unknown') return `nothing could be evaluated${tail}`
+  if (status === 'unknown') {
+    const unjudged = hops.filter((h) => h.status === 'not-evaluated')
+    if (!checks.some((c) => c.status === 'ran') || unjudged.length === 0) return `nothing could be evaluated${tail}`
+    // one reason per hop: the first not-evaluated check's, which names the missing evidence
+    const why = unjudged.map((h) => {
+      const c = checks.find((k) => k.hop === h.hop && (k.status === 'not-evaluated' || k.status === 'crashed'))
+      return `${h.hop} (${c?.reason ?? 'no evidence'})`
+    })
+    const warns = findings.filter((f) => f.severity === 'warn').length
+    return `no failure seen, but ${unjudged.length} hop(s) could not be judged: ${why.join('; ')}${warns ? `; ${warns} warning(s)` : ''}`
+  }
   const warns = findings.filter((f) => f.severity === 'warn').length
   if (status === 'degraded') return `no failure, ${warns} warning(s); first: ${findings.find((f) => f.severity === 'warn')?.summary ?? ''}${tail}`
   return `metadata path looks healthy: ${checks.filter((c) => c.status === 'ran').length} check(s) ran without a failure${tail}`
 }
 
-/** CONTRACT exit codes: 0 ok/degraded, 1 broken, 2 nothing evaluated. */
+/** CONTRACT exit codes: 0 ok/degraded, 1 broken, 3 unknown (a hop in scope not judged); 2 is a usage or input error. */
 export function exitCodeFor(r: Report): number {
   if (r.verdict.status === 'broken') return 1
-  if (r.verdict.status === 'unknown') return 2
+  if (r.verdict.status === 'unknown') return 3
   return 0
 }

@@ -52,13 +52,17 @@ describe('mdctl doctor / guest (commands)', () => {
     expect(r.source).toMatchObject({capturedAt: '2014-03-25T00:00:00.000Z', kind: 'bundle'})
   })
 
-  it('exits 1 on a broken verdict and 0 on ok, in --json mode too', async () => {
+  it('exits 1 on a broken verdict, 0 on ok and 3 on unknown, in --json mode too', async () => {
     const broken = await cli('guest', '--from', fixture('seed-zeroconf-guest'), '--json')
     expect(broken.code).toBe(1)
     expect((JSON.parse(broken.stdout) as Report).verdict.firstFailingHop).toBe('guest-route')
-    const ok = await cli('doctor', '--from', fixture('seed-havana-router'))
+    const ok = await cli('doctor', '--from', fixture('lab-healthy-router'))
     expect(ok.code).toBe(0)
     expect(ok.stdout).toMatch(/^OK: /m)
+    // seed 000 was pasted without probes and without the agent's config: several hops cannot be judged
+    const unknown = await cli('doctor', '--from', fixture('seed-havana-router'))
+    expect(unknown.code).toBe(3)
+    expect(unknown.stdout).toMatch(/^UNKNOWN: no failure seen, but \d+ hop\(s\) could not be judged: /m)
   })
 
   it('human output carries the fix under the failure', async () => {
@@ -85,12 +89,12 @@ describe('mdctl doctor / guest (commands)', () => {
     })
   }
 
-  it('exits 2 when nothing at all could be evaluated', async () => {
+  it('exits 3 (unknown) when nothing at all could be evaluated', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mdctl-empty-'))
     tmp.push(dir)
     writeFileSync(join(dir, 'manifest.json'), JSON.stringify({format: 'mdctl-bundle', formatVersion: 1, items: [], kind: 'node', options: {passive: true}}))
     const r = await cli('doctor', '--from', dir, '--json')
-    expect(r.code).toBe(2)
+    expect(r.code).toBe(3)
     expect((JSON.parse(r.stdout) as Report).verdict.status).toBe('unknown')
   })
 })
@@ -111,7 +115,7 @@ describe('hostile captures never crash a replay', () => {
       const walk = (d: string): string[] => readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : [join(d, f)]))
       for (const f of walk(join(dir, 'items'))) writeFileSync(f, bytes)
       const r = await cli('doctor', '--from', dir, '--json')
-      expect([0, 1, 2]).toContain(r.code)
+      expect([0, 1, 3]).toContain(r.code)
       expect(r.stderr).not.toMatch(/\n\s+at /)
       const report = JSON.parse(r.stdout) as Report
       checkShape(report)

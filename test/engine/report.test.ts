@@ -37,14 +37,38 @@ describe('report', () => {
     expect(exitCodeFor(r)).toBe(0)
   })
 
-  it('marks a check whose evidence is unusable not-evaluated, naming the evidence, and exits 2 when nothing ran', () => {
+  it('marks a check whose evidence is unusable not-evaluated, naming the evidence, and exits 3 (unknown) when nothing ran', () => {
     const run = runCheck(passing, broken)
     expect(run.run.status).toBe('not-evaluated')
     expect(run.run.reason).toContain('Cannot open network namespace')
     const r = buildReport(src, [run])
     expect(r.verdict.status).toBe('unknown')
     expect(r.hops.find((h) => h.hop === 'nova')?.status).toBe('not-evaluated')
-    expect(exitCodeFor(r)).toBe(2)
+    expect(exitCodeFor(r)).toBe(3)
+  })
+
+  it('is unknown, not ok, when no failure was seen but one hop in scope could not be judged, and names that hop and why', () => {
+    const proxyCheck = check('proxy-listener', 'proxy', (_m, out) => out.pass({code: 'OK', subject: 's', summary: 'fine'}))
+    const r = buildReport(src, [runCheck(passing, ok), runCheck(proxyCheck, broken)])
+    expect(r.hops.find((h) => h.hop === 'proxy')?.status).toBe('not-evaluated')
+    expect(r.verdict.status).toBe('unknown')
+    expect(r.verdict.firstFailingHop).toBeNull()
+    expect(r.verdict.summary).toContain('proxy (k: ip exited 1: Cannot open network namespace)')
+    expect(r.verdict.summary).not.toContain('\n')
+    expect(exitCodeFor(r)).toBe(3)
+  })
+
+  it('judges a hop when at least one of its checks ran, and stays ok when the rest of that hop was not evaluated', () => {
+    const other = check('nova-config', 'nova', (_m, out) => out.pass({code: 'OK', subject: 's', summary: 'fine'}))
+    const r = buildReport(src, [runCheck(passing, ok), runCheck(other, broken)])
+    expect(r.hops.find((h) => h.hop === 'nova')?.status).toBe('pass')
+    expect(r.verdict.status).toBe('ok')
+  })
+
+  it('stays broken when a failure is seen, even with hops not judged', () => {
+    const r = buildReport(src, [runCheck(failing('socket'), ok), runCheck(passing, broken)])
+    expect(r.verdict.status).toBe('broken')
+    expect(exitCodeFor(r)).toBe(1)
   })
 
   it('keeps running the other checks when one crashes, and records the crash', () => {
@@ -53,7 +77,10 @@ describe('report', () => {
     })
     const r = buildReport(src, [runCheck(boom, ok), runCheck(passing, ok)])
     expect(r.checks.find((c) => c.id === 'boom')).toMatchObject({reason: 'check crashed: x is undefined', status: 'crashed'})
-    expect(r.verdict.status).toBe('ok')
+    expect(r.checks.find((c) => c.id === 'p')?.status).toBe('ran')
+    // the crashed check's hop could not be judged: never `ok`
+    expect(r.hops.find((h) => h.hop === 'socket')?.status).toBe('not-evaluated')
+    expect(r.verdict.status).toBe('unknown')
   })
 
   it('turns NotEvaluated thrown by a check into not-evaluated with its message', () => {
