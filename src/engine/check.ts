@@ -1,4 +1,4 @@
-import type {Hop} from '../hops.js'
+import {HOPS, type Hop} from '../hops.js'
 import type {CheckRun, Evidence, Finding, Fix, Severity} from '../report/types.js'
 import {oneLine, type Parsed} from './parsed.js'
 
@@ -17,6 +17,13 @@ export interface Findings {
   warn(f: FindingInput & {fix?: Fix}): void
   info(f: FindingInput & {fix?: Fix}): void
   pass(f: FindingInput): void
+  /**
+   * The evidence shows something is wrong but cannot tell which of these hops it is (a guest that
+   * gets the agent's 503 cannot tell a dead nova from an agent pointing at the wrong host). Those
+   * hops become not judged, the verdict `unknown`, and `reason` says how to tell them apart. Never
+   * pick one of them with fail().
+   */
+  undetermined(u: {hops: readonly Hop[]; reason: string}): void
 }
 
 /**
@@ -62,6 +69,8 @@ export function runCheck<M extends object>(check: Check<M>, model: M): CheckResu
   const why = check.applies?.(model)
   if (why) return done('skipped', [], why)
   const findings: Finding[] = []
+  const unjudged = new Set<Hop>()
+  const reasons: string[] = []
   const add = (severity: Severity) => (f: FindingInput & {fix?: Fix}) => {
     findings.push({
       check: check.id,
@@ -75,12 +84,18 @@ export function runCheck<M extends object>(check: Check<M>, model: M): CheckResu
     })
   }
   try {
-    check.run(model, {fail: add('fail'), info: add('info'), pass: add('pass'), warn: add('warn')})
+    const undetermined = (u: {hops: readonly Hop[]; reason: string}): void => {
+      for (const h of u.hops) unjudged.add(h)
+      if (!reasons.includes(u.reason)) reasons.push(u.reason)
+    }
+    check.run(model, {fail: add('fail'), info: add('info'), pass: add('pass'), undetermined, warn: add('warn')})
   } catch (error) {
     if (error instanceof NotEvaluated) return done('not-evaluated', [], error.message)
     return done('crashed', [], `check crashed: ${error instanceof Error ? error.message : String(error)}`)
   }
-  return done('ran', findings)
+  if (unjudged.size === 0) return done('ran', findings)
+  const r = done('ran', findings, reasons.join('; '))
+  return {...r, run: {...r.run, unjudgedHops: HOPS.filter((h) => unjudged.has(h))}}
 }
 
 /** Thrown by a check whose evidence turned out unusable for every subject it covers. */

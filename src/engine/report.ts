@@ -17,6 +17,7 @@ export function buildReport(source: Report['source'], results: readonly CheckRes
     const fs = findings.filter((f) => f.hop === hop)
     let status: HopStatus
     if (fs.some((f) => f.severity === 'fail')) status = 'fail'
+    else if (checks.some((c) => c.unjudgedHops?.includes(hop))) status = 'not-evaluated'
     else if (fs.some((f) => f.severity === 'warn')) status = 'warn'
     else if (runs.some((c) => c.status === 'ran')) status = 'pass'
     else if (runs.some((c) => c.status === 'not-evaluated' || c.status === 'crashed')) status = 'not-evaluated'
@@ -64,6 +65,11 @@ function summarise(
   if (status === 'unknown') {
     const unjudged = hops.filter((h) => h.status === 'not-evaluated')
     if (!checks.some((c) => c.status === 'ran') || unjudged.length === 0) return `nothing could be evaluated${tail}`
+    const undetermined = checks.filter((c) => c.unjudgedHops?.length)
+    if (undetermined.length > 0) {
+      const which = [...new Set(undetermined.flatMap((c) => c.unjudgedHops ?? []))]
+      return `the request fails, but from this side it cannot be told which hop: ${which.join(' or ')} (${undetermined.map((c) => c.reason).join('; ')})`
+    }
     // one reason per hop: the first not-evaluated check's, which names the missing evidence
     const why = unjudged.map((h) => {
       const c = checks.find((k) => k.hop === h.hop && (k.status === 'not-evaluated' || k.status === 'crashed'))

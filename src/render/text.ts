@@ -43,10 +43,10 @@ export function renderText(r: Report, opts: {verbose?: boolean; paint?: Paint} =
       for (const c of f.fix.commands ?? []) out.push(`        $ ${c}`)
     }
   }
-  const notEval = r.checks.filter((c) => c.status === 'not-evaluated' || c.status === 'crashed')
+  const notEval = r.checks.filter((c) => c.status === 'not-evaluated' || c.status === 'crashed' || (c.unjudgedHops?.length ?? 0) > 0)
   if (notEval.length > 0) {
     out.push('', p.dim(`not evaluated (${notEval.length}):`))
-    for (const c of opts.verbose ? notEval : notEval.slice(0, 8)) out.push(p.dim(`  [?] ${c.id} (${c.hop}): ${c.reason ?? c.status}`))
+    for (const c of opts.verbose ? notEval : notEval.slice(0, 8)) out.push(p.dim(`  [?] ${c.id} (${c.unjudgedHops?.join(' or ') ?? c.hop}): ${c.reason ?? c.status}`))
     if (!opts.verbose && notEval.length > 8) out.push(p.dim(`  … ${notEval.length - 8} more (use --verbose)`))
   }
   if (opts.verbose) {

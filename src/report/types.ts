@@ -33,6 +33,8 @@ export interface CheckRun {
   readonly status: CheckStatus
   readonly reason?: string
   readonly durationMs: number
+  /** hops this check saw something wrong with but could not tell apart (`reason` says how to) */
+  readonly unjudgedHops?: readonly Hop[]
 }
 
 export type HopStatus = 'pass' | 'warn' | 'fail' | 'skip' | 'not-evaluated'

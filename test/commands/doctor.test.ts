@@ -8,6 +8,7 @@ import {runCommand} from '@oclif/test'
 import {afterAll, afterEach, describe, expect, it} from 'vitest'
 
 import {HOPS} from '../../src/hops.js'
+import {expectValidReport} from '../report-schema.js'
 import type {Report} from '../../src/report/types.js'
 
 const repo = new URL('../../', import.meta.url).pathname
@@ -31,6 +32,7 @@ async function cli(...args: string[]): Promise<{code: number; stdout: string; st
 }
 
 function checkShape(r: Report): void {
+  expectValidReport(r)
   expect(r.schemaVersion).toBe(1)
   expect(r.tool.name).toBe('mdctl')
   expect(r.hops.map((h) => h.hop)).toEqual([...HOPS])

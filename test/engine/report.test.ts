@@ -65,6 +65,20 @@ describe('report', () => {
     expect(r.verdict.status).toBe('ok')
   })
 
+  it('leaves the hops a check could not tell apart unjudged: unknown with the reason, never one of them picked', () => {
+    const probe = check('guest-http-probe', 'instance', (_m, out) => {
+      out.info({code: 'PROBE_AGENT_503', subject: 'GET /', summary: 'the agent answered 503'})
+      out.undetermined({hops: ['nova', 'agent'], reason: 'the agent cannot reach nova: nova down, or the agent points at the wrong host; run mdctl doctor on the network node'})
+    })
+    const r = buildReport(src, [runCheck(probe, ok), runCheck(passing, ok)])
+    expect(r.hops.find((h) => h.hop === 'agent')?.status).toBe('not-evaluated')
+    expect(r.hops.find((h) => h.hop === 'nova')?.status).toBe('not-evaluated')
+    expect(r.verdict).toMatchObject({firstFailingHop: null, status: 'unknown'})
+    expect(r.verdict.summary).toMatch(/cannot be told which hop: agent or nova \(the agent cannot reach nova/)
+    expect(r.checks[0]?.unjudgedHops).toEqual(['agent', 'nova'])
+    expect(exitCodeFor(r)).toBe(3)
+  })
+
   it('stays broken when a failure is seen, even with hops not judged', () => {
     const r = buildReport(src, [runCheck(failing('socket'), ok), runCheck(passing, broken)])
     expect(r.verdict.status).toBe('broken')

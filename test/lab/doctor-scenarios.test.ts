@@ -11,6 +11,7 @@ import {labDown, labUp, missingTools, LAB_TOOLS, SCENARIOS, SSH_TOOLS, type LabI
 import type {Report} from '../../src/report/types.js'
 import {hostSnapshot} from '../live/netns-kit.js'
 import {goldenOf} from '../replay/golden.js'
+import {expectValidReport} from '../report-schema.js'
 
 // Every lab scenario, diagnosed three ways: doctor on the node, guest inside the guest, and doctor
 // joined with the guest over ssh. The node and the joined report must name the scenario's hop;
@@ -36,7 +37,9 @@ async function mdctl(args: string[], ns?: string): Promise<{code: number; report
   const argv = [...(ns ? ['nsenter', `--net=/run/netns/${ns}`] : []), 'node', join(repo, 'bin/run.js'), ...args]
   try {
     const r = await promisify(execFile)(argv[0]!, argv.slice(1), {env: {...process.env, NO_COLOR: '1'}, maxBuffer: 32 * 1024 * 1024})
-    return {code: 0, report: JSON.parse(r.stdout) as Report, stderr: r.stderr}
+    const report = JSON.parse(r.stdout) as Report
+    expectValidReport(report)
+    return {code: 0, report, stderr: r.stderr}
   } catch (error) {
     const e = error as {code: number; stdout: string; stderr: string}
     let report: Report
@@ -45,6 +48,7 @@ async function mdctl(args: string[], ns?: string): Promise<{code: number; report
     } catch {
       throw new Error(`mdctl ${args.join(' ')} exited ${e.code}: ${e.stderr}`)
     }
+    expectValidReport(report)
     return {code: e.code, report, stderr: e.stderr}
   }
 }

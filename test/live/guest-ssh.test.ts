@@ -7,6 +7,7 @@ import {promisify} from 'node:util'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {Report} from '../../src/report/types.js'
+import {expectValidReport} from '../report-schema.js'
 import {goldenOf} from '../replay/golden.js'
 import {cannotRun, hostSnapshot, sh, startIn} from './netns-kit.js'
 
@@ -74,6 +75,7 @@ describe.skipIf(why !== undefined)('mdctl guest against a real sshd guest with t
     const r = await mdctlIn(OP, ['guest', ...sshArgs(), '--json'])
     expect(r.code).toBe(1)
     const report = JSON.parse(r.stdout) as Report
+    expectValidReport(report)
     expect(report.source.kind).toBe('ssh')
     expect(report.verdict.firstFailingHop).toBe('guest-route')
     const zc = report.findings.find((f) => f.code === 'GUEST_ZEROCONF_ROUTE')

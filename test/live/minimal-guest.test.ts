@@ -7,6 +7,7 @@ import {promisify} from 'node:util'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {Report} from '../../src/report/types.js'
+import {expectValidReport} from '../report-schema.js'
 import {cannotRun, sh, startIn} from './netns-kit.js'
 
 // A cirros-like guest: only busybox applets on PATH (no `ip -json`, no curl), behind a gateway
@@ -62,6 +63,7 @@ describe.skipIf(why !== undefined)('mdctl guest on a busybox-only guest', () => 
       stdout = (error as {stdout: string}).stdout
     }
     const report = JSON.parse(stdout) as Report
+    expectValidReport(report)
     if (process.env.MDCTL_DEBUG) console.log(report.findings.map((f) => `${f.code} ${f.subject} ${f.summary}`).join('\n'))
     expect(report.verdict.status).not.toBe('broken')
     const route = report.findings.find((f) => f.code === 'GUEST_ROUTE_VIA_GATEWAY')

@@ -5,6 +5,7 @@ import {promisify} from 'node:util'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {Report} from '../../src/report/types.js'
+import {expectValidReport} from '../report-schema.js'
 import {cannotRun, sh} from './netns-kit.js'
 
 // doctor run by an unprivileged user on a node with a router namespace: what needs root is
@@ -37,6 +38,7 @@ describe.skipIf(why !== undefined)('mdctl doctor as a normal user', () => {
     const json = await asNobody([...args, '--json'])
     expect(json.stderr).not.toMatch(/\n\s+at /)
     const report = JSON.parse(json.stdout) as Report
+    expectValidReport(report)
     const redirect = report.checks.find((c) => c.id === 'router-redirect')
     expect(redirect?.status).toBe('not-evaluated')
     expect(redirect?.reason).toMatch(/not permitted|Permission denied/i)

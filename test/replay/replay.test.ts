@@ -5,6 +5,7 @@ import {runCommand} from '@oclif/test'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import type {Report} from '../../src/report/types.js'
+import {expectValidReport} from '../report-schema.js'
 import {type Golden, goldenOf} from './golden.js'
 
 const FIXTURES = new URL('../../fixtures/', import.meta.url).pathname
@@ -27,6 +28,7 @@ describe('replay goldens', () => {
       const {stdout, error} = await runCommand([kind === 'guest' ? 'guest' : 'doctor', '--from', dir, '--json'])
       if (error && !('oclif' in error)) throw error
       const report = JSON.parse(stdout) as Report
+      expectValidReport(report)
       const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Golden
       expect(goldenOf(report)).toEqual(expected)
       expect(report.source.kind).toBe('bundle')
