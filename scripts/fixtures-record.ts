@@ -1,10 +1,11 @@
 /**
  * npm run fixtures:record [-- SCENARIO…]: rebuild each lab scenario, capture the node side and the
  * guest side into fixtures/lab-<scenario>/ and fixtures/lab-<scenario>-guest/, and check that the
- * replays name the scenario's hop. Then `npm run fixtures:expect` pins the goldens. Needs root.
+ * replays give the verdict a person wrote in each fixture's expected.json (kept across re-recording;
+ * a new fixture needs one written by hand). Needs root.
  */
 import {execFileSync} from 'node:child_process'
-import {rmSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {labDown, labUp, SCENARIOS} from '../src/lab/index.js'
@@ -20,9 +21,17 @@ const mdctl = (args: string[], ns?: string): string => {
   }
 }
 const only = process.argv.slice(2)
-// what each side can see on its own (see test/lab/doctor-scenarios.test.ts)
-const GUEST_VIEW: Record<string, string | null> = {'proxy-stale-id': 'instance', 'wrong-nova-host': 'nova'}
-const NODE_VIEW: Record<string, string | null> = {zeroconf: null}
+interface Intended {
+  status: Report['verdict']['status']
+  firstFailingHop: Report['verdict']['firstFailingHop']
+}
+const intended = (dir: string): string | undefined => (existsSync(join(dir, 'expected.json')) ? readFileSync(join(dir, 'expected.json'), 'utf8') : undefined)
+const verdictOf = (r: Report): string => `${r.verdict.status}${r.verdict.firstFailingHop ? ` at ${r.verdict.firstFailingHop}` : ''}`
+const wanted = (text: string | undefined): string => {
+  if (!text) return 'no expected.json: write one'
+  const e = JSON.parse(text) as Intended
+  return `${e.status}${e.firstFailingHop ? ` at ${e.firstFailingHop}` : ''}`
+}
 
 await labDown().catch(() => undefined)
 for (const s of SCENARIOS) {
@@ -31,6 +40,8 @@ for (const s of SCENARIOS) {
   try {
     const node = join(root, 'fixtures', `lab-${s.name}`)
     const guest = `${node}-guest`
+    // the intended verdicts were written by a person: they survive re-recording
+    const keep = {guest: intended(guest), node: intended(node)}
     rmSync(node, {force: true, recursive: true})
     rmSync(guest, {force: true, recursive: true})
     const doctorArgs = lab.commands.doctor.replace(/^mdctl doctor /, '').split(' ')
@@ -42,10 +53,10 @@ for (const s of SCENARIOS) {
     writeFileSync(join(guest, 'README.md'), about('guest', `nsenter --net=/run/netns/mdlab-guest mdctl capture --guest --out … --lease-file ${lab.paths.dhclientLeases}`))
     const n = JSON.parse(mdctl(['doctor', '--from', node, '--json'])) as Report
     const g = JSON.parse(mdctl(['guest', '--from', guest, '--json'])) as Report
-    const wantNode = s.name in NODE_VIEW ? NODE_VIEW[s.name] : s.expectedHop
-    const wantGuest = s.name in GUEST_VIEW ? GUEST_VIEW[s.name] : s.expectedHop
-    const ok = n.verdict.firstFailingHop === wantNode && g.verdict.firstFailingHop === wantGuest
-    console.log(`${ok ? 'ok  ' : 'FAIL'} ${s.name}: node ${n.verdict.firstFailingHop ?? 'ok'} (want ${wantNode ?? 'ok'}), guest ${g.verdict.firstFailingHop ?? 'ok'} (want ${wantGuest ?? 'ok'})`)
+    if (keep.node) writeFileSync(join(node, 'expected.json'), keep.node)
+    if (keep.guest) writeFileSync(join(guest, 'expected.json'), keep.guest)
+    const ok = verdictOf(n) === wanted(keep.node) && verdictOf(g) === wanted(keep.guest)
+    console.log(`${ok ? 'ok  ' : 'FAIL'} ${s.name}: node ${verdictOf(n)} (want ${wanted(keep.node)}), guest ${verdictOf(g)} (want ${wanted(keep.guest)})`)
     if (!ok) process.exitCode = 1
   } finally {
     await labDown()

@@ -14,7 +14,7 @@ import {
   SUBNET_CIDR,
   type LabIds,
 } from './plan.js'
-import {findScenario, resolveSpec, type LabPath} from './scenarios.js'
+import {expectedHopOn, findScenario, resolveSpec, type LabPath} from './scenarios.js'
 import type {LabState} from './state.js'
 
 export interface LabInfo {
@@ -47,7 +47,7 @@ export interface LabInfo {
 
 export function labInfo(s: LabState): LabInfo {
   const scenario = findScenario(s.scenario)
-  const spec = scenario === undefined ? undefined : resolveSpec(scenario)
+  const spec = scenario === undefined ? undefined : resolveSpec(scenario, s.path)
   const p = labPaths(s.dir, s.ids)
   const {guestMac, routerMac: _r, dhcpMac: _d, ...ids} = s.ids
   const routed = spec?.path !== 'dhcp'
@@ -73,7 +73,7 @@ export function labInfo(s: LabState): LabInfo {
         : `nsenter --net=/run/netns/${GUEST_NETNS} mdctl guest --lease-file ${p.dhclientLeases}`,
     },
     complete: s.complete,
-    expectedHop: scenario?.expectedHop ?? null,
+    expectedHop: scenario === undefined ? null : expectedHopOn(scenario, spec?.path ?? scenario.path),
     ids,
     namespaces: {dhcp: dhcpNetns(s.ids), guest: GUEST_NETNS, net: NET_NETNS, ...(routed ? {router: routerNetns(s.ids)} : {})},
     path: spec?.path ?? 'router',

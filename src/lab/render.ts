@@ -47,5 +47,6 @@ export function renderLabStatus(s: LabStatus): string {
 export function renderScenarios(list: readonly Scenario[]): string {
   const w = Math.max(...list.map((s) => s.name.length))
   const row = (name: string, path: string, hop: string, what: string): string => `${name.padEnd(w)}  ${path.padEnd(6)}  ${hop.padEnd(11)}  ${what}`
-  return [row('SCENARIO', 'PATH', 'BREAKS', 'WHAT IT BUILDS'), ...list.map((s) => row(s.name, s.path, s.expectedHop ?? '-', s.description))].join('\n')
+  const also = (s: Scenario): string => (s.alsoOn ? ` (also --path ${s.alsoOn.path}: breaks ${s.alsoOn.expectedHop ?? 'nothing'})` : '')
+  return [row('SCENARIO', 'PATH', 'BREAKS', 'WHAT IT BUILDS'), ...list.map((s) => row(s.name, s.path, s.expectedHop ?? '-', `${s.description}${also(s)}`))].join('\n')
 }

@@ -34,11 +34,17 @@ export interface LabSpec {
 
 export interface Scenario {
   name: string
+  /** the path the scenario is built on unless `lab up --path` says otherwise */
   path: LabPath
   /** CONTRACT hop id the fault breaks; null when the path is healthy */
   expectedHop: Hop | null
   description: string
   changes: Partial<Omit<LabSpec, 'path'>>
+  /**
+   * The other path the same fault can be built on, and the hop it breaks there (the zeroconf route
+   * works on an isolated network: the DHCP port holds 169.254.169.254 and answers ARP on-link).
+   */
+  alsoOn?: {path: LabPath; expectedHop: Hop | null}
 }
 
 const HEALTHY: Omit<LabSpec, 'path' | 'isolatedMetadata'> = {
@@ -71,6 +77,7 @@ export const SCENARIOS: readonly Scenario[] = [
     description: 'guest ignores option 121 and has the zeroconf route 169.254.0.0/16 on-link: it ARPs for 169.254.169.254 and nobody answers',
     expectedHop: 'guest-route',
     name: 'zeroconf',
+    alsoOn: {expectedHop: null, path: 'dhcp'},
     path: 'router',
   },
   {
@@ -81,20 +88,28 @@ export const SCENARIOS: readonly Scenario[] = [
     path: 'dhcp',
   },
   {changes: {natRedirect: false}, description: 'the qrouter nat REDIRECT rule for 169.254.169.254:80 is missing', expectedHop: 'intercept', name: 'redirect-missing', path: 'router'},
-  {changes: {proxy: 'killed'}, description: 'haproxy in the qrouter was killed; its pid file is left behind', expectedHop: 'proxy', name: 'proxy-dead', path: 'router'},
-  {changes: {proxyResourceId: 'stale'}, description: 'the haproxy config carries the id of another (deleted) router', expectedHop: 'proxy', name: 'proxy-stale-id', path: 'router'},
-  {changes: {agent: 'crashed'}, description: 'the metadata agent crashed: its socket file is left, nobody listens (haproxy answers 503)', expectedHop: 'socket', name: 'agent-down', path: 'router'},
+  {changes: {proxy: 'killed'}, description: 'haproxy in the qrouter was killed; its pid file is left behind', expectedHop: 'proxy', name: 'proxy-dead',
+    alsoOn: {expectedHop: 'proxy', path: 'dhcp'}, path: 'router'},
+  {changes: {proxyResourceId: 'stale'}, description: 'the haproxy config carries the id of another (deleted) router', expectedHop: 'proxy', name: 'proxy-stale-id',
+    alsoOn: {expectedHop: 'proxy', path: 'dhcp'}, path: 'router'},
+  {changes: {agent: 'crashed'}, description: 'the metadata agent crashed: its socket file is left, nobody listens (haproxy answers 503)', expectedHop: 'socket', name: 'agent-down',
+    alsoOn: {expectedHop: 'socket', path: 'dhcp'}, path: 'router'},
   {
     changes: {proxySocket: 'mismatch'},
     description: "metadata_proxy_socket is set only in metadata_agent.ini: haproxy points at the default path, the agent listens elsewhere",
     expectedHop: 'socket',
     name: 'socket-mismatch',
+    alsoOn: {expectedHop: 'socket', path: 'dhcp'},
     path: 'router',
   },
-  {changes: {nova: 'stopped'}, description: 'the nova metadata API is not running (the agent answers 503)', expectedHop: 'nova', name: 'nova-down', path: 'router'},
-  {changes: {agentNovaHost: 'wrong'}, description: 'metadata_agent.ini nova_metadata_host is 127.0.0.2, where nothing listens', expectedHop: 'agent', name: 'wrong-nova-host', path: 'router'},
-  {changes: {novaSecret: 'different'}, description: "nova.conf's metadata_proxy_shared_secret differs from the agent's: nova answers 403", expectedHop: 'signature', name: 'secret-mismatch', path: 'router'},
-  {changes: {inventoryHasGuest: false}, description: "no port/instance holds the guest's IP: the agent answers 404 Instance was not found", expectedHop: 'instance', name: 'unknown-guest-ip', path: 'router'},
+  {changes: {nova: 'stopped'}, description: 'the nova metadata API is not running (the agent answers 503)', expectedHop: 'nova', name: 'nova-down',
+    alsoOn: {expectedHop: 'nova', path: 'dhcp'}, path: 'router'},
+  {changes: {agentNovaHost: 'wrong'}, description: 'metadata_agent.ini nova_metadata_host is 127.0.0.2, where nothing listens', expectedHop: 'agent', name: 'wrong-nova-host',
+    alsoOn: {expectedHop: 'agent', path: 'dhcp'}, path: 'router'},
+  {changes: {novaSecret: 'different'}, description: "nova.conf's metadata_proxy_shared_secret differs from the agent's: nova answers 403", expectedHop: 'signature', name: 'secret-mismatch',
+    alsoOn: {expectedHop: 'signature', path: 'dhcp'}, path: 'router'},
+  {changes: {inventoryHasGuest: false}, description: "no port/instance holds the guest's IP: the agent answers 404 Instance was not found", expectedHop: 'instance', name: 'unknown-guest-ip',
+    alsoOn: {expectedHop: 'instance', path: 'dhcp'}, path: 'router'},
 ]
 
 export const DEFAULT_SCENARIO = 'healthy-router'
@@ -103,6 +118,15 @@ export function findScenario(name: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.name === name)
 }
 
-export function resolveSpec(s: Scenario): LabSpec {
-  return {...BASE[s.path], ...s.changes}
+/** The paths a scenario can be built on, each with the hop it breaks there. */
+export function scenarioPaths(s: Scenario): Array<{path: LabPath; expectedHop: Hop | null}> {
+  return [{expectedHop: s.expectedHop, path: s.path}, ...(s.alsoOn ? [s.alsoOn] : [])]
+}
+
+export function expectedHopOn(s: Scenario, path: LabPath): Hop | null {
+  return scenarioPaths(s).find((p) => p.path === path)?.expectedHop ?? s.expectedHop
+}
+
+export function resolveSpec(s: Scenario, path: LabPath = s.path): LabSpec {
+  return {...BASE[path], ...s.changes}
 }

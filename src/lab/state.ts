@@ -3,10 +3,13 @@
 import {readFile, rename, writeFile} from 'node:fs/promises'
 
 import type {LabIds} from './plan.js'
+import type {LabPath} from './scenarios.js'
 
 export interface LabState {
   version: 1
   scenario: string
+  /** the path built, when `--path` chose the scenario's other one */
+  path?: LabPath
   dir: string
   /** directories `up` created, the lab directory first, then its new parents: `down` removes them once empty */
   createdDirs: string[]

@@ -6,7 +6,7 @@ import {labInfo, type LabInfo} from './info.js'
 import {DEFAULT_STATE_DIR, isLabNetns} from './plan.js'
 import {procInfo} from './processes.js'
 import {NETNS_DIR} from './run.js'
-import {findScenario, resolveSpec} from './scenarios.js'
+import {findScenario, resolveSpec, type LabPath} from './scenarios.js'
 import {readState} from './state.js'
 
 export interface LabStatus {
@@ -36,15 +36,15 @@ export async function labStatus(opts: {stateDir?: string} = {}): Promise<LabStat
     }),
   )
   const strays = present.filter((n) => isLabNetns(n) && !known.has(n))
-  const expectedDown = new Set(stoppedOnPurpose(state?.scenario))
+  const expectedDown = new Set(stoppedOnPurpose(state?.scenario, state?.path))
   const up = state !== undefined && state.complete && namespaces.every((n) => n.present) && processes.every((p) => p.running || expectedDown.has(p.role))
   return {namespaces, processes, stateDir, strays, up, ...(state ? {lab: labInfo(state)} : {})}
 }
 
 /** Daemons the scenario kills on purpose after starting them. */
-function stoppedOnPurpose(name: string | undefined): string[] {
+function stoppedOnPurpose(name: string | undefined, path: LabPath | undefined): string[] {
   const scenario = name === undefined ? undefined : findScenario(name)
   if (scenario === undefined) return []
-  const spec = resolveSpec(scenario)
+  const spec = resolveSpec(scenario, path)
   return [...(spec.proxy === 'killed' ? ['haproxy-router', 'haproxy-dhcp'] : []), ...(spec.agent === 'crashed' ? ['agent'] : [])]
 }

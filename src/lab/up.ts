@@ -43,13 +43,15 @@ import {preflight} from './preflight.js'
 import {isAlive, readPidFile, waitFor} from './processes.js'
 import {routerIptablesRestore} from './router-iptables.js'
 import {run} from './run.js'
-import {findScenario, DEFAULT_SCENARIO, SCENARIOS, resolveSpec, type LabSpec} from './scenarios.js'
+import {findScenario, DEFAULT_SCENARIO, SCENARIOS, resolveSpec, scenarioPaths, type LabPath, type LabSpec} from './scenarios.js'
 import {addHostRoute, assertHostRouteFree, prepareSsh, SSHD_PRIVSEP_DIR} from './ssh.js'
 import {writeMarker, writeState, type LabState} from './state.js'
 import {addAddress, addBridge, addNetns, linkUp, plugGuest, plugHost, plugIntoBridge} from './topology.js'
 
 export interface LabUpOptions {
   scenario?: string
+  /** build the scenario on its other path (see `alsoOn` in scenarios.ts) */
+  path?: LabPath
   stateDir?: string
   ssh?: boolean
   /** the reference API's port on 127.0.0.1; default 8775 when free, else any free port */
@@ -97,7 +99,9 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
   const name = opts.scenario ?? DEFAULT_SCENARIO
   const scenario = findScenario(name)
   if (scenario === undefined) throw new LabError(`unknown scenario "${name}"; one of: ${SCENARIOS.map((s) => s.name).join(', ')}`)
-  const spec = resolveSpec(scenario)
+  const paths = scenarioPaths(scenario).map((p) => p.path)
+  if (opts.path !== undefined && !paths.includes(opts.path)) throw new LabError(`scenario "${name}" cannot be built on the ${opts.path} path; it applies to: ${paths.join(', ')}`)
+  const spec = resolveSpec(scenario, opts.path)
   const dir = resolve(opts.stateDir ?? DEFAULT_STATE_DIR)
   const ssh = opts.ssh === true
   await preflight(ssh)
@@ -128,6 +132,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
     namespaces: [],
     processes: [],
     scenario: scenario.name,
+    ...(opts.path !== undefined && opts.path !== scenario.path ? {path: opts.path} : {}),
     ssh,
     startedAt: new Date().toISOString(),
     version: 1,

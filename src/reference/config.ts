@@ -1,10 +1,13 @@
-// The reference stack's one config file (JSON). Every field is checked here; a bad one gives a
+// The reference stack's one config file (JSON), checked against a zod schema; a bad field gives a
 // one-line ReferenceConfigError naming it (`instances[2].fixed_ips[0]: ...`). Keys starting with
 // "_" are ignored, so a file can carry comments.
 import {createHash} from 'node:crypto'
 import {readFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+
+import {z} from 'zod'
+
 import {ReferenceConfigError} from './errors.js'
 import {type Component, type Fault, parseFault} from './faults.js'
 import type {InstanceSpec} from './instance.js'
@@ -87,92 +90,159 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i
 const MAX_PASSWORD = 1020
 
-type Obj = Record<string, unknown>
+// The file's shape is a zod schema: types, ranges, unknown fields and cross-field rules are
+// declared once below, and every problem becomes one line naming its field. Values are then
+// turned into the typed config (defaults, derived ids) by plain code.
 
-function fail(where: string, why: string): never {
-  throw new ReferenceConfigError(`${where}: ${why}`)
+/** The field of an issue, written as a person would: `instances[2].fixed_ips[0]`. */
+function fieldOf(path: ReadonlyArray<PropertyKey>): string {
+  let out = ''
+  for (const k of path) out += typeof k === 'number' ? `[${k}]` : out ? `.${String(k)}` : String(k)
+  return out || 'config'
 }
 
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
-/** `known` null: free-form keys (meta, public_keys). */
-function obj(v: unknown, where: string, known: readonly string[] | null): Obj {
-  if (!isObj(v)) fail(where, 'must be a JSON object')
-  for (const k of Object.keys(v)) {
-    if (known && !k.startsWith('_') && !known.includes(k)) fail(where ? `${where}.${k}` : k, `unknown field (known: ${(known ?? []).join(', ')})`)
+const CONTROL = /[\u0000-\u001f\u007f]/
+/** a non-empty string without control characters; `empty` allows "" and anything in it */
+const text = (opts: {empty?: boolean} = {}) =>
+  z.string({error: 'must be a string'}).check((ctx) => {
+    if (opts.empty) return
+    if (ctx.value.trim() === '') ctx.issues.push({code: 'custom', input: ctx.value, message: 'must not be empty'})
+    else if (CONTROL.test(ctx.value)) ctx.issues.push({code: 'custom', input: ctx.value, message: 'must not contain control characters'})
+  })
+const int = (min: number, max: number) => z.number({error: `must be a whole number ${min}..${max}`}).int({error: `must be a whole number ${min}..${max}`}).min(min, {error: `must be a whole number ${min}..${max}`}).max(max, {error: `must be a whole number ${min}..${max}`})
+const bool = z.boolean({error: 'must be true or false'})
+const list = <T extends z.ZodType>(item: T) => z.array(item, {error: 'must be a list of strings'})
+const id = text().refine((v) => !/[\s,]/.test(v), {error: 'must not contain spaces or commas'})
+const ip = text().refine((v) => canonicalIp(v) != null, {error: (iss) => `${JSON.stringify(iss.input)} is not an IP address`})
+const listenAddr = text().check((ctx) => {
+  try {
+    parseListenAddress(ctx.value, '')
+  } catch (error) {
+    ctx.issues.push({code: 'custom', input: ctx.value, message: (error as Error).message.replace(/^: /, '')})
   }
-  return v
-}
-
-function str(v: unknown, where: string, opts: {empty?: boolean} = {}): string {
-  if (typeof v !== 'string') fail(where, 'must be a string')
-  if (!opts.empty && v.trim() === '') fail(where, 'must not be empty')
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(v) && !opts.empty) fail(where, 'must not contain control characters')
-  return v
-}
-
-function optStr(v: unknown, where: string): string | undefined {
-  return v === undefined || v === null ? undefined : str(v, where)
-}
-
-function bool(v: unknown, where: string, dflt: boolean): boolean {
-  if (v === undefined) return dflt
-  if (typeof v !== 'boolean') fail(where, 'must be true or false')
-  return v
-}
-
-function int(v: unknown, where: string, dflt: number, min: number, max: number): number {
-  if (v === undefined) return dflt
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(where, `must be a whole number ${min}..${max}`)
-  return v
-}
-
-function strList(v: unknown, where: string, dflt: string[]): string[] {
-  if (v === undefined) return dflt
-  if (!Array.isArray(v)) fail(where, 'must be a list of strings')
-  return v.map((x, i) => str(x, `${where}[${i}]`))
-}
-
-function ipList(v: unknown, where: string, dflt: string[]): string[] {
-  return strList(v, where, dflt).map((ip, i) => canonicalIp(ip) ?? fail(`${where}[${i}]`, `${JSON.stringify(ip)} is not an IP address`))
-}
-
-function faults(v: unknown, where: string, component: Component): Fault[] {
-  return strList(v, where, []).map((f, i) => parseFault(f, component, `${where}[${i}]`))
-}
-
-function listen(v: unknown, where: string, dflt: string): string {
-  const s = v === undefined ? dflt : str(v, where)
-  parseListenAddress(s, where)
-  return s
-}
-
-function socketPath(v: unknown, where: string): string | undefined {
-  if (v === undefined) return undefined
-  const s = str(v, where)
-  if (!s.startsWith('/')) fail(where, 'must be an absolute path')
+})
+const socket = text()
+  .refine((v) => v.startsWith('/'), {error: 'must be an absolute path'})
   // sun_path holds 107 bytes plus NUL on Linux
-  if (Buffer.byteLength(s) > 107) fail(where, 'is longer than a unix socket path can be (107 bytes)')
-  return s
+  .refine((v) => Buffer.byteLength(v) <= 107, {error: 'is longer than a unix socket path can be (107 bytes)'})
+const socketModeField = text().refine((v) => SOCKET_MODES[v] !== undefined || /^0?[0-7]{3}$/.test(v), {error: 'must be deduce, user, group, all or an octal mode such as 0600'})
+const jsonObject = z.record(z.string(), z.unknown(), {error: 'must be a JSON object'})
+
+/** An object whose unknown fields are refused by name; keys starting with "_" are comments. */
+function fields<S extends z.ZodRawShape>(shape: S) {
+  const known = Object.keys(shape)
+  return z.looseObject(shape, {error: 'must be a JSON object'}).check((ctx) => {
+    for (const k of Object.keys(ctx.value)) {
+      if (!k.startsWith('_') && !known.includes(k)) ctx.issues.push({code: 'custom', input: ctx.value, message: `unknown field (known: ${known.join(', ')})`, path: [k]})
+    }
+  })
 }
 
-function socketMode(v: unknown, where: string): number {
-  if (v === undefined) return SOCKET_MODES.deduce as number
-  const s = str(v, where)
-  const named = SOCKET_MODES[s]
-  if (named !== undefined) return named
-  if (/^0?[0-7]{3}$/.test(s)) return Number.parseInt(s, 8)
-  return fail(where, 'must be deduce, user, group, all or an octal mode such as 0600')
-}
+const faultList = (component: Component) =>
+  list(text()).check((ctx) => {
+    ctx.value.forEach((f, i) => {
+      try {
+        parseFault(f, component, '')
+      } catch (error) {
+        ctx.issues.push({code: 'custom', input: f, message: (error as Error).message.replace(/^: /, ''), path: [i]})
+      }
+    })
+  })
 
-function id(v: unknown, where: string): string | undefined {
-  const s = optStr(v, where)
-  if (s !== undefined && /[\s,]/.test(s)) fail(where, 'must not contain spaces or commas')
-  return s
-}
+const INSTANCE = fields({
+  ami_id: text().optional(),
+  availability_zone: text().nullable().optional(),
+  ec2_instance_id: text().optional(),
+  fixed_ips: list(ip).min(1, {error: 'must list at least one IP address'}),
+  flavor: text().optional(),
+  floating_ips: list(ip).optional(),
+  hostname: text().optional(),
+  kernel_id: text().nullable().optional(),
+  launch_index: int(0, 1_000_000).optional(),
+  mac_address: text().refine((v) => MAC.test(v), {error: (iss) => `${JSON.stringify(iss.input)} is not a MAC address`}).optional(),
+  meta: z.record(z.string(), text({empty: true}), {error: 'must be a JSON object'}).optional(),
+  name: text().optional(),
+  network_data: jsonObject.optional(),
+  network_id: id.nullable().optional(),
+  password: text({empty: true}).max(MAX_PASSWORD, {error: `nova stores at most ${MAX_PASSWORD} characters`}).optional(),
+  port_id: text().optional(),
+  project_id: id,
+  public_keys: z.record(z.string(), text(), {error: 'must be a JSON object'}).refine((k) => Object.keys(k).length <= 1, {error: 'nova attaches at most one key pair to a server; give one entry'}).optional(),
+  ramdisk_id: text().nullable().optional(),
+  reservation_id: text().optional(),
+  root_device_name: text().optional(),
+  router_id: id.nullable().optional(),
+  security_groups: list(text()).optional(),
+  user_data: text({empty: true}).optional(),
+  user_data_base64: text()
+    .refine((v) => {
+      const b = v.replace(/\s+/g, '')
+      return /^[A-Za-z0-9+/]*={0,2}$/.test(b) && b.length % 4 === 0
+    }, {error: 'is not base64'})
+    .optional(),
+  uuid: text().refine((v) => UUID.test(v), {error: (iss) => `${JSON.stringify(iss.input)} is not a UUID`}),
+}).check((ctx) => {
+  const o = ctx.value
+  if (!o.network_id && !o.router_id) ctx.issues.push({code: 'custom', input: o, message: 'needs network_id or router_id (the agent finds ports through them)'})
+  if (o.user_data !== undefined && o.user_data_base64 !== undefined) ctx.issues.push({code: 'custom', input: o, message: 'give user_data or user_data_base64, not both'})
+})
+
+const CONFIG = fields({
+  agent: fields({
+    faults: faultList('agent').optional(),
+    max_body_bytes: int(1024, 64 * 1024 * 1024).optional(),
+    nova_metadata_host: text().optional(),
+    nova_metadata_port: int(1, 65_535).optional(),
+    nova_timeout_ms: int(1, 3_600_000).optional(),
+    secret: text({empty: true}).optional(),
+    socket: socket.optional(),
+    socket_mode: socketModeField.optional(),
+  }).optional(),
+  api: fields({
+    dhcp_domain: z.string({error: 'must be a string'}).nullable().optional(),
+    echo_headers: bool.optional(),
+    faults: faultList('api').optional(),
+    listen: listenAddr.optional(),
+    max_body_bytes: int(1024, 64 * 1024 * 1024).optional(),
+    secret: text({empty: true}).optional(),
+    service_metadata_proxy: bool.optional(),
+    vendor_data: z.union([jsonObject, z.array(z.unknown())], {error: 'must be a JSON object or list'}).optional(),
+    vendordata_providers: list(z.enum(['StaticJSON', 'DynamicJSON'], {error: 'must be StaticJSON or DynamicJSON'})).optional(),
+  }).optional(),
+  instances: z
+    .array(INSTANCE, {error: 'must be a list'})
+    .check((ctx) => {
+      const seen = new Map<string, number>()
+      ctx.value.forEach((inst, i) => {
+        const uuid = inst.uuid.toLowerCase()
+        const prev = seen.get(uuid)
+        if (prev !== undefined) ctx.issues.push({code: 'custom', input: inst, message: `${uuid} is already used by instances[${prev}]`, path: [i, 'uuid']})
+        else seen.set(uuid, i)
+      })
+    })
+    .optional(),
+  log: z.enum(LOG_LEVELS as unknown as [LogLevel, ...LogLevel[]], {error: `must be one of ${LOG_LEVELS.join(', ')}`}).optional(),
+  proxy: fields({
+    faults: faultList('proxy').optional(),
+    keep_alive_timeout_ms: int(1, 3_600_000).optional(),
+    listen: listenAddr.optional(),
+    max_body_bytes: int(1024, 64 * 1024 * 1024).optional(),
+    network_id: id.optional(),
+    router_id: id.optional(),
+    socket: socket.optional(),
+    timeout_client_ms: int(1, 3_600_000).optional(),
+    timeout_http_request_ms: int(1, 3_600_000).optional(),
+    timeout_server_ms: int(1, 3_600_000).optional(),
+  })
+    .check((ctx) => {
+      if (ctx.value.router_id && ctx.value.network_id) ctx.issues.push({code: 'custom', input: ctx.value, message: 'give router_id (router namespace) or network_id (DHCP namespace), not both'})
+    })
+    .optional(),
+  secret: z.string({error: (iss) => (iss.input === undefined ? 'is required (the metadata_proxy_shared_secret both sides use; may be "")' : 'must be a string')}),
+})
+
+type RawConfig = z.infer<typeof CONFIG>
+type RawInstance = z.infer<typeof INSTANCE>
 
 // Stable per-instance defaults, so a config without ports or MACs renders the same data each run.
 function digest(seed: string): Buffer {
@@ -195,152 +265,97 @@ function hostnameFrom(name: string): string {
   return h || 'server'
 }
 
-const INSTANCE_FIELDS = [
-  'uuid', 'project_id', 'name', 'hostname', 'availability_zone', 'network_id', 'router_id', 'fixed_ips', 'mac_address',
-  'port_id', 'public_keys', 'user_data', 'user_data_base64', 'meta', 'password', 'launch_index', 'flavor',
-  'security_groups', 'floating_ips', 'ec2_instance_id', 'ami_id', 'reservation_id', 'kernel_id', 'ramdisk_id',
-  'root_device_name', 'network_data',
-] as const
+const ips = (v: readonly string[] | undefined): string[] => (v ?? []).map((x) => canonicalIp(x) as string)
+const socketModeOf = (v: string | undefined): number => (v === undefined ? (SOCKET_MODES.deduce as number) : (SOCKET_MODES[v] ?? Number.parseInt(v, 8)))
+const faultsOf = (v: readonly string[] | undefined, component: Component): Fault[] => (v ?? []).map((f) => parseFault(f, component, component))
 
-function instance(v: unknown, where: string, index: number): InstanceSpec {
-  const o = obj(v, where, INSTANCE_FIELDS)
-  const uuid = str(o.uuid, `${where}.uuid`).toLowerCase()
-  if (!UUID.test(uuid)) fail(`${where}.uuid`, `${JSON.stringify(o.uuid)} is not a UUID`)
-  const projectId = str(o.project_id, `${where}.project_id`)
-  if (/[\s,]/.test(projectId)) fail(`${where}.project_id`, 'must not contain spaces or commas')
-  const name = o.name === undefined ? `instance-${index + 1}` : str(o.name, `${where}.name`)
-  const hostname = o.hostname === undefined ? hostnameFrom(name) : str(o.hostname, `${where}.hostname`)
-  const networkId = id(o.network_id, `${where}.network_id`)
-  const routerId = id(o.router_id, `${where}.router_id`)
-  if (!networkId && !routerId) fail(where, 'needs network_id or router_id (the agent finds ports through them)')
-  const fixedIps = ipList(o.fixed_ips, `${where}.fixed_ips`, [])
-  if (fixedIps.length === 0) fail(`${where}.fixed_ips`, 'must list at least one IP address')
-  const az = o.availability_zone === null ? null : o.availability_zone === undefined ? 'nova' : str(o.availability_zone, `${where}.availability_zone`)
-  const mac = o.mac_address === undefined ? undefined : str(o.mac_address, `${where}.mac_address`)
-  if (mac !== undefined && !MAC.test(mac)) fail(`${where}.mac_address`, `${JSON.stringify(mac)} is not a MAC address`)
+function instance(o: RawInstance, index: number): InstanceSpec {
+  const uuid = o.uuid.toLowerCase()
+  const name = o.name ?? `instance-${index + 1}`
   const seed = digest(uuid)
-  const macAddress = (mac ?? `fa:16:3e:${[...seed.subarray(0, 3)].map((b) => b.toString(16).padStart(2, '0')).join(':')}`).toLowerCase()
-  const portId = o.port_id === undefined ? uuidFrom(`port:${uuid}`) : str(o.port_id, `${where}.port_id`)
-  let publicKey: InstanceSpec['publicKey'] = null
-  if (o.public_keys !== undefined) {
-    const entries = Object.entries(obj(o.public_keys, `${where}.public_keys`, null))
-    if (entries.length > 1) fail(`${where}.public_keys`, 'nova attaches at most one key pair to a server; give one entry')
-    const [entry] = entries
-    if (entry) publicKey = {key: str(entry[1], `${where}.public_keys.${entry[0]}`), name: entry[0]}
-  }
-  if (o.user_data !== undefined && o.user_data_base64 !== undefined) fail(where, 'give user_data or user_data_base64, not both')
+  const [key] = Object.entries(o.public_keys ?? {})
   let userData: Buffer | null = null
-  if (o.user_data !== undefined) userData = Buffer.from(str(o.user_data, `${where}.user_data`, {empty: true}), 'utf8')
-  if (o.user_data_base64 !== undefined) {
-    const b = str(o.user_data_base64, `${where}.user_data_base64`).replace(/\s+/g, '')
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b) || b.length % 4 !== 0) fail(`${where}.user_data_base64`, 'is not base64')
-    userData = Buffer.from(b, 'base64')
-  }
-  const meta: Record<string, string> = {}
-  if (o.meta !== undefined) {
-    obj(o.meta, `${where}.meta`, null)
-    for (const [k, val] of Object.entries(o.meta as Obj)) meta[k] = str(val, `${where}.meta.${k}`, {empty: true})
-  }
-  const password = o.password === undefined ? '' : str(o.password, `${where}.password`, {empty: true})
-  if (password.length > MAX_PASSWORD) fail(`${where}.password`, `nova stores at most ${MAX_PASSWORD} characters`)
-  const rootDeviceName = o.root_device_name === undefined ? '/dev/vda' : str(o.root_device_name, `${where}.root_device_name`)
-  if (o.network_data !== undefined && !isObj(o.network_data)) fail(`${where}.network_data`, 'must be a JSON object')
+  if (o.user_data !== undefined) userData = Buffer.from(o.user_data, 'utf8')
+  if (o.user_data_base64 !== undefined) userData = Buffer.from(o.user_data_base64.replace(/\s+/g, ''), 'base64')
   return {
-    amiId: o.ami_id === undefined ? 'ami-00000001' : str(o.ami_id, `${where}.ami_id`),
-    availabilityZone: az,
-    ec2InstanceId: o.ec2_instance_id === undefined ? `i-${(index + 1).toString(16).padStart(8, '0')}` : str(o.ec2_instance_id, `${where}.ec2_instance_id`),
-    fixedIps,
-    flavor: o.flavor === undefined ? 'm1.small' : str(o.flavor, `${where}.flavor`),
-    floatingIps: ipList(o.floating_ips, `${where}.floating_ips`, []),
-    hostname,
-    kernelId: optStr(o.kernel_id, `${where}.kernel_id`),
-    launchIndex: int(o.launch_index, `${where}.launch_index`, 0, 0, 1_000_000),
-    macAddress,
-    meta,
+    amiId: o.ami_id ?? 'ami-00000001',
+    availabilityZone: o.availability_zone === undefined ? 'nova' : o.availability_zone,
+    ec2InstanceId: o.ec2_instance_id ?? `i-${(index + 1).toString(16).padStart(8, '0')}`,
+    fixedIps: ips(o.fixed_ips),
+    flavor: o.flavor ?? 'm1.small',
+    floatingIps: ips(o.floating_ips),
+    hostname: o.hostname ?? hostnameFrom(name),
+    kernelId: o.kernel_id ?? undefined,
+    launchIndex: o.launch_index ?? 0,
+    macAddress: (o.mac_address ?? `fa:16:3e:${[...seed.subarray(0, 3)].map((b) => b.toString(16).padStart(2, '0')).join(':')}`).toLowerCase(),
+    meta: {...o.meta},
     name,
     networkData: o.network_data,
-    networkId,
-    password,
-    portId,
-    projectId,
-    publicKey,
-    ramdiskId: optStr(o.ramdisk_id, `${where}.ramdisk_id`),
-    reservationId: o.reservation_id === undefined ? `r-${seed.subarray(3, 8).readUIntBE(0, 5).toString(36).padStart(8, '0').slice(-8)}` : str(o.reservation_id, `${where}.reservation_id`),
-    rootDeviceName,
-    routerId,
-    securityGroups: strList(o.security_groups, `${where}.security_groups`, ['default']),
+    networkId: o.network_id ?? undefined,
+    password: o.password ?? '',
+    portId: o.port_id ?? uuidFrom(`port:${uuid}`),
+    projectId: o.project_id,
+    publicKey: key ? {key: key[1], name: key[0]} : null,
+    ramdiskId: o.ramdisk_id ?? undefined,
+    reservationId: o.reservation_id ?? `r-${seed.subarray(3, 8).readUIntBE(0, 5).toString(36).padStart(8, '0').slice(-8)}`,
+    rootDeviceName: o.root_device_name ?? '/dev/vda',
+    routerId: o.router_id ?? undefined,
+    securityGroups: o.security_groups ?? ['default'],
     userData,
     uuid,
   }
 }
 
-/** Validate a parsed config object. `origin` (a path) prefixes nothing; messages name fields. */
-export function parseReferenceConfig(raw: unknown, origin = '<inline>'): ReferenceConfig {
-  const top = obj(raw, '', ['secret', 'log', 'proxy', 'agent', 'api', 'instances'])
-  if (top.secret === undefined) fail('secret', 'is required (the metadata_proxy_shared_secret both sides use; may be "")')
-  const secret = str(top.secret, 'secret', {empty: true})
-  const log = top.log === undefined ? 'access' : str(top.log, 'log')
-  if (!LOG_LEVELS.includes(log as LogLevel)) fail('log', `must be one of ${LOG_LEVELS.join(', ')}`)
-
-  const a = obj(top.agent ?? {}, 'agent', ['socket', 'socket_mode', 'secret', 'nova_metadata_host', 'nova_metadata_port', 'nova_timeout_ms', 'max_body_bytes', 'faults'])
-  const sock = socketPath(a.socket, 'agent.socket') ?? defaultSocketPath()
-  const novaHost = a.nova_metadata_host === undefined ? '127.0.0.1' : str(a.nova_metadata_host, 'agent.nova_metadata_host')
+function build(raw: RawConfig, origin: string): ReferenceConfig {
+  const a = raw.agent ?? {}
+  const p = raw.proxy ?? {}
+  const n = raw.api ?? {}
+  const sock = a.socket ?? defaultSocketPath()
   const agent: AgentConfig = {
-    faults: faults(a.faults, 'agent.faults', 'agent'),
-    maxBodyBytes: int(a.max_body_bytes, 'agent.max_body_bytes', 64 * 1024, 1024, 64 * 1024 * 1024),
-    novaHost,
-    novaPort: int(a.nova_metadata_port, 'agent.nova_metadata_port', 8775, 1, 65535),
-    novaTimeoutMs: int(a.nova_timeout_ms, 'agent.nova_timeout_ms', 60_000, 1, 3_600_000),
-    secret: a.secret === undefined ? undefined : str(a.secret, 'agent.secret', {empty: true}),
+    faults: faultsOf(a.faults, 'agent'),
+    maxBodyBytes: a.max_body_bytes ?? 64 * 1024,
+    novaHost: a.nova_metadata_host ?? '127.0.0.1',
+    novaPort: a.nova_metadata_port ?? 8775,
+    novaTimeoutMs: a.nova_timeout_ms ?? 60_000,
+    secret: a.secret,
     socket: sock,
-    socketMode: socketMode(a.socket_mode, 'agent.socket_mode'),
+    socketMode: socketModeOf(a.socket_mode),
   }
-
-  const p = obj(top.proxy ?? {}, 'proxy', [
-    'listen', 'socket', 'router_id', 'network_id', 'timeout_server_ms', 'timeout_http_request_ms', 'timeout_client_ms',
-    'keep_alive_timeout_ms', 'max_body_bytes', 'faults',
-  ])
-  const routerId = id(p.router_id, 'proxy.router_id')
-  const networkId = id(p.network_id, 'proxy.network_id')
-  if (routerId && networkId) fail('proxy', 'give router_id (router namespace) or network_id (DHCP namespace), not both')
   const proxy: ProxyConfig = {
-    faults: faults(p.faults, 'proxy.faults', 'proxy'),
-    keepAliveTimeoutMs: int(p.keep_alive_timeout_ms, 'proxy.keep_alive_timeout_ms', 30_000, 1, 3_600_000),
-    listen: listen(p.listen, 'proxy.listen', DEFAULT_PROXY_LISTEN),
-    maxBodyBytes: int(p.max_body_bytes, 'proxy.max_body_bytes', 1024 * 1024, 1024, 64 * 1024 * 1024),
-    networkId,
-    routerId,
-    socket: socketPath(p.socket, 'proxy.socket') ?? sock,
-    timeoutClientMs: int(p.timeout_client_ms, 'proxy.timeout_client_ms', 32_000, 1, 3_600_000),
-    timeoutHttpRequestMs: int(p.timeout_http_request_ms, 'proxy.timeout_http_request_ms', 30_000, 1, 3_600_000),
-    timeoutServerMs: int(p.timeout_server_ms, 'proxy.timeout_server_ms', 32_000, 1, 3_600_000),
+    faults: faultsOf(p.faults, 'proxy'),
+    keepAliveTimeoutMs: p.keep_alive_timeout_ms ?? 30_000,
+    listen: p.listen ?? DEFAULT_PROXY_LISTEN,
+    maxBodyBytes: p.max_body_bytes ?? 1024 * 1024,
+    networkId: p.network_id,
+    routerId: p.router_id,
+    socket: p.socket ?? sock,
+    timeoutClientMs: p.timeout_client_ms ?? 32_000,
+    timeoutHttpRequestMs: p.timeout_http_request_ms ?? 30_000,
+    timeoutServerMs: p.timeout_server_ms ?? 32_000,
   }
-
-  const n = obj(top.api ?? {}, 'api', ['listen', 'secret', 'service_metadata_proxy', 'echo_headers', 'dhcp_domain', 'vendordata_providers', 'vendor_data', 'max_body_bytes', 'faults'])
-  const providers = strList(n.vendordata_providers, 'api.vendordata_providers', ['StaticJSON'])
-  for (const [i, pr] of providers.entries()) if (pr !== 'StaticJSON' && pr !== 'DynamicJSON') fail(`api.vendordata_providers[${i}]`, 'must be StaticJSON or DynamicJSON')
-  if (n.vendor_data !== undefined && !isObj(n.vendor_data) && !Array.isArray(n.vendor_data)) fail('api.vendor_data', 'must be a JSON object or list')
   const api: ApiConfig = {
-    dhcpDomain: n.dhcp_domain === null || n.dhcp_domain === '' ? null : n.dhcp_domain === undefined ? 'novalocal' : str(n.dhcp_domain, 'api.dhcp_domain'),
-    echoHeaders: bool(n.echo_headers, 'api.echo_headers', false),
-    faults: faults(n.faults, 'api.faults', 'api'),
-    listen: listen(n.listen, 'api.listen', DEFAULT_API_LISTEN),
-    maxBodyBytes: int(n.max_body_bytes, 'api.max_body_bytes', 64 * 1024, 1024, 64 * 1024 * 1024),
-    secret: n.secret === undefined ? undefined : str(n.secret, 'api.secret', {empty: true}),
-    serviceMetadataProxy: bool(n.service_metadata_proxy, 'api.service_metadata_proxy', true),
+    dhcpDomain: n.dhcp_domain === null || n.dhcp_domain === '' ? null : (n.dhcp_domain ?? 'novalocal'),
+    echoHeaders: n.echo_headers ?? false,
+    faults: faultsOf(n.faults, 'api'),
+    listen: n.listen ?? DEFAULT_API_LISTEN,
+    maxBodyBytes: n.max_body_bytes ?? 64 * 1024,
+    secret: n.secret,
+    serviceMetadataProxy: n.service_metadata_proxy ?? true,
     vendorData: n.vendor_data ?? {},
-    vendordataProviders: providers,
+    vendordataProviders: n.vendordata_providers ?? ['StaticJSON'],
   }
+  return {agent, api, instances: (raw.instances ?? []).map((v, i) => instance(v, i)), log: raw.log ?? 'access', origin, proxy, secret: raw.secret}
+}
 
-  if (top.instances !== undefined && !Array.isArray(top.instances)) fail('instances', 'must be a list')
-  const instances = ((top.instances ?? []) as unknown[]).map((v, i) => instance(v, `instances[${i}]`, i))
-  const seen = new Map<string, number>()
-  for (const [i, inst] of instances.entries()) {
-    const prev = seen.get(inst.uuid)
-    if (prev !== undefined) fail(`instances[${i}].uuid`, `${inst.uuid} is already used by instances[${prev}]`)
-    seen.set(inst.uuid, i)
+/** Validate a parsed config object; the first problem is a one-line ReferenceConfigError naming its field. */
+export function parseReferenceConfig(raw: unknown, origin = '<inline>'): ReferenceConfig {
+  const r = CONFIG.safeParse(raw)
+  if (!r.success) {
+    const issue = r.error.issues[0]
+    // never echo a value: zod's own messages can quote the input, which may be the secret
+    throw new ReferenceConfigError(`${fieldOf(issue?.path ?? [])}: ${issue?.message ?? 'invalid'}`)
   }
-  return {agent, api, instances, log: log as LogLevel, origin, proxy, secret}
+  return build(r.data, origin)
 }
 
 function lineColumn(text: string, offset: number): string {

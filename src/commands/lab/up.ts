@@ -10,10 +10,11 @@ export default class LabUp extends Command {
 Everything lives in namespaces named mdlab-*, qrouter-1ab01ab0-*, qdhcp-1ab01ab0-* and in the state directory; \`mdctl lab down\` removes it all.`
 
   static override enableJsonFlag = true
-  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --scenario zeroconf', '<%= config.bin %> <%= command.id %> --scenario agent-down --ssh']
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --scenario zeroconf', '<%= config.bin %> <%= command.id %> --scenario agent-down --ssh', '<%= config.bin %> <%= command.id %> --scenario agent-down --path dhcp']
 
   static override flags = {
     scenario: Flags.string({default: DEFAULT_SCENARIO, description: 'what to build (see `mdctl lab scenarios`)', options: SCENARIOS.map((s) => s.name)}),
+    path: Flags.string({description: "build the scenario on this path (router or dhcp) when it applies to both (see `mdctl lab scenarios`)", options: ['router', 'dhcp']}),
     ssh: Flags.boolean({description: 'also run sshd in the guest and route the guest IP from this host (veth mdlab-host)'}),
     'state-dir': Flags.string({default: DEFAULT_STATE_DIR, description: 'lab directory: configs, state path, pid files, logs'}),
   }
@@ -22,7 +23,7 @@ Everything lives in namespaces named mdlab-*, qrouter-1ab01ab0-*, qdhcp-1ab01ab0
     const {flags} = await this.parse(LabUp)
     const started = performance.now()
     try {
-      const lab = await labUp({scenario: flags.scenario, ssh: flags.ssh, stateDir: flags['state-dir']})
+      const lab = await labUp({path: flags.path as 'router' | 'dhcp' | undefined, scenario: flags.scenario, ssh: flags.ssh, stateDir: flags['state-dir']})
       this.log(renderLabUp(lab, performance.now() - started))
       return lab
     } catch (error) {
