@@ -17,7 +17,8 @@ export function buildReport(source: Report['source'], results: readonly CheckRes
     const fs = findings.filter((f) => f.hop === hop)
     let status: HopStatus
     if (fs.some((f) => f.severity === 'fail')) status = 'fail'
-    else if (checks.some((c) => c.unjudgedHops?.includes(hop))) status = 'not-evaluated'
+    // a hop some check could not tell apart stays unjudged unless another check passed it
+    else if (checks.some((c) => c.unjudgedHops?.includes(hop)) && !fs.some((f) => f.severity === 'pass' && !checks.some((c) => c.id === f.check && c.unjudgedHops?.includes(hop)))) status = 'not-evaluated'
     else if (fs.some((f) => f.severity === 'warn')) status = 'warn'
     else if (runs.some((c) => c.status === 'ran')) status = 'pass'
     else if (runs.some((c) => c.status === 'not-evaluated' || c.status === 'crashed')) status = 'not-evaluated'

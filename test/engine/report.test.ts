@@ -70,13 +70,21 @@ describe('report', () => {
       out.info({code: 'PROBE_AGENT_503', subject: 'GET /', summary: 'the agent answered 503'})
       out.undetermined({hops: ['nova', 'agent'], reason: 'the agent cannot reach nova: nova down, or the agent points at the wrong host; run mdctl doctor on the network node'})
     })
-    const r = buildReport(src, [runCheck(probe, ok), runCheck(passing, ok)])
+    const r = buildReport(src, [runCheck(probe, ok)])
     expect(r.hops.find((h) => h.hop === 'agent')?.status).toBe('not-evaluated')
     expect(r.hops.find((h) => h.hop === 'nova')?.status).toBe('not-evaluated')
     expect(r.verdict).toMatchObject({firstFailingHop: null, status: 'unknown'})
     expect(r.verdict.summary).toMatch(/cannot be told which hop: agent or nova \(the agent cannot reach nova/)
     expect(r.checks[0]?.unjudgedHops).toEqual(['agent', 'nova'])
     expect(exitCodeFor(r)).toBe(3)
+  })
+
+  it('judges a hop another check passed, even when a guest probe could not tell it apart', () => {
+    const probe = check('guest-http-probe', 'instance', (_m, out) => out.undetermined({hops: ['agent', 'nova'], reason: 'agent 503'}))
+    const agentFails = check('agent-nova-target', 'agent', (_m, out) => out.fail({code: 'AGENT_WRONG_NOVA_HOST', fix: {commands: ['true'], text: 'fix'}, subject: 's', summary: 'wrong host'}))
+    const r = buildReport(src, [runCheck(probe, ok), runCheck(agentFails, ok), runCheck(passing, ok)])
+    expect(r.hops.find((h) => h.hop === 'nova')?.status).toBe('pass')
+    expect(r.verdict).toMatchObject({firstFailingHop: 'agent', status: 'broken'})
   })
 
   it('stays broken when a failure is seen, even with hops not judged', () => {
