@@ -73,7 +73,8 @@ function finding(f: Finding, n: string, explainable?: (code: string) => boolean)
   return out
 }
 
-const oneLine = (s: string): string => s.replace(/[\r\n]+/g, ' ')
+// newlines fold to a space; other control characters (NUL, terminal escapes) in captured text become U+FFFD
+const oneLine = (s: string): string => s.replace(/[\r\n]+/g, ' ').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '\uFFFD')
 
 /** Free text: every character that could start Markdown or HTML is backslash-escaped. */
 export function inline(s: string): string {
