@@ -1,4 +1,5 @@
 import type {Hop} from '../hops.js'
+import type {FailureKind} from '../parsers/guest-http-probe.js'
 import type {Severity} from '../report/types.js'
 
 /**
@@ -94,14 +95,30 @@ const F = {
   secret: ['crudini --get /etc/neutron/metadata_agent.ini DEFAULT metadata_proxy_shared_secret | sha256sum', 'crudini --get /etc/nova/nova.conf neutron metadata_proxy_shared_secret | sha256sum'],
 } as const
 
-const probeFailure = (kind: string, hop: Hop, meaning: string, fix: string): CodeEntry =>
-  entry(`PROBE_${kind}`, hop, 'fail', `guest probe: ${kind.toLowerCase().replace(/_/g, ' ')}`, {
-    confirm: ['curl -sv --max-time 10 http://169.254.169.254/openstack', 'ip route get 169.254.169.254', 'ip neigh'],
-    fix: {commands: ['mdctl doctor'], text: fix},
-    meaning,
-    mechanism: M.probe,
-    releases: ALL,
-  })
+/** The guest probe's transport failures, one per FailureKind (the compiler insists on each). */
+const PROBE_FAILURES: Record<FailureKind, {hop: Hop; meaning: string; fix: string}> = {
+  refused: {fix: 'Run mdctl doctor on the network node: the metadata proxy in the qrouter/qdhcp/ovnmeta namespace is not listening.', hop: 'proxy', meaning: 'The connection to 169.254.169.254:80 was refused: the request was delivered (by a REDIRECT, or to the address itself) and nothing listens there.'},
+  reset: {fix: 'Run mdctl doctor on the network node: the proxy or the agent behind it drops the connection.', hop: 'proxy', meaning: 'The connection was reset or closed without an answer.'},
+  timeout: {fix: 'Run mdctl doctor on the network node to see whether the namespace intercepts 169.254.169.254:80.', hop: 'intercept', meaning: 'Nothing answered within the timeout: the request is not intercepted (router REDIRECT missing, no 169.254.169.254 on the DHCP/OVN port) or a security group drops it.'},
+  'no-route': {fix: 'See the guest-route and guest-arp hops; with a working route, run mdctl doctor on the network node.', hop: 'guest-route', meaning: '"No route to host": the kernel gave up resolving the next hop by ARP, or the gateway answered host-unreachable.'},
+  unreachable: {fix: 'See the guest-route hop; with a working route, run mdctl doctor on the network node.', hop: 'guest-route', meaning: '"Network is unreachable": the guest has no route, or the gateway does not intercept 169.254.169.254 and answers unreachable.'},
+  dns: {fix: 'Use http://169.254.169.254/ directly and check http_proxy.', hop: 'intercept', meaning: 'The client tried to resolve a name: the URL or a proxy setting names a host instead of 169.254.169.254.'},
+  other: {fix: 'Run curl -v by hand and read its last lines; then mdctl doctor on the network node.', hop: 'intercept', meaning: 'The client failed for a reason its output does not name.'},
+}
+
+/** The code the guest probe check builds from a failure kind (src/checks/guest/probe.ts). */
+export const probeFailureCode = (kind: FailureKind): string => `PROBE_${kind.toUpperCase().replace(/-/g, '_')}`
+
+const probeFailures = (): CodeEntry[] =>
+  (Object.entries(PROBE_FAILURES) as Array<[FailureKind, (typeof PROBE_FAILURES)[FailureKind]]>).map(([kind, p]) =>
+    entry(probeFailureCode(kind), p.hop, 'fail', `guest probe: ${kind.replace(/-/g, ' ')}`, {
+      confirm: ['curl -sv --max-time 10 http://169.254.169.254/openstack', 'ip route get 169.254.169.254', 'ip neigh'],
+      fix: {commands: ['mdctl doctor'], text: p.fix},
+      meaning: p.meaning,
+      mechanism: M.probe,
+      releases: ALL,
+    }),
+  )
 
 const noBody = (status: number): CodeEntry =>
   entry(`HTTP_${status}_NO_BODY`, 'guest-route', 'fail', `HTTP ${status} without a body`, {
@@ -598,6 +615,7 @@ export const CATALOGUE: readonly CodeEntry[] = [
     mechanism: 'With [metadata_rate_limiting] rate_limit_enabled, the haproxy config tracks request rates per source in stick tables and denies with 429 above base_query_rate_limit / burst_query_rate_limit.',
     releases: '2023.2 (neutron 23.0.0) and later.',
   }),
+  ...probeFailures(),
   entry('PROBE_RATE_LIMITED', 'proxy', 'warn', 'the guest probe was rate limited', {
     confirm: ['grep -A6 metadata_rate_limiting /etc/neutron/neutron.conf /etc/neutron/*.ini'],
     fix: {commands: [], text: 'Wait and retry, or raise [metadata_rate_limiting] base/burst_query_rate_limit.'},
@@ -605,13 +623,6 @@ export const CATALOGUE: readonly CodeEntry[] = [
     mechanism: 'With [metadata_rate_limiting] rate_limit_enabled, haproxy denies requests above the configured rate with 429.',
     releases: '2023.2 (neutron 23.0.0) and later.',
   }),
-  probeFailure('REFUSED', 'proxy', 'The connection to 169.254.169.254:80 was refused: the request was delivered (by a REDIRECT, or to the address itself) and nothing listens there.', 'Run mdctl doctor on the network node: the metadata proxy in the qrouter/qdhcp/ovnmeta namespace is not listening.'),
-  probeFailure('RESET', 'proxy', 'The connection was reset or closed without an answer.', 'Run mdctl doctor on the network node: the proxy or the agent behind it drops the connection.'),
-  probeFailure('TIMEOUT', 'intercept', 'Nothing answered within the timeout: the request is not intercepted (router REDIRECT missing, no 169.254.169.254 on the DHCP/OVN port) or a security group drops it.', 'Run mdctl doctor on the network node to see whether the namespace intercepts 169.254.169.254:80.'),
-  probeFailure('NO_ROUTE', 'guest-route', '"No route to host": the kernel gave up resolving the next hop by ARP, or the gateway answered host-unreachable.', 'See the guest-route and guest-arp hops; with a working route, run mdctl doctor on the network node.'),
-  probeFailure('UNREACHABLE', 'guest-route', '"Network is unreachable": the guest has no route, or the gateway does not intercept 169.254.169.254 and answers unreachable.', 'See the guest-route hop; with a working route, run mdctl doctor on the network node.'),
-  probeFailure('DNS', 'intercept', 'The client tried to resolve a name: the URL or a proxy setting names a host instead of 169.254.169.254.', 'Use http://169.254.169.254/ directly and check http_proxy.'),
-  probeFailure('OTHER', 'intercept', 'The client failed for a reason its output does not name.', 'Run curl -v by hand and read its last lines; then mdctl doctor on the network node.'),
 
   // ── socket ────────────────────────────────────────────────────────────────────────────────
   entry('SOCKET_PATH_AGREED', 'socket', 'pass', 'every proxy points at the agent socket', {
