@@ -180,7 +180,7 @@ export const CATALOGUE: readonly CodeEntry[] = [
     mechanism: `${M.dhcpServe} A subnet counts as isolated unless a router interface port holds its gateway_ip (get_isolated_subnets).`,
     releases: ALL,
   }),
-  entry('DHCP_METADATA_ROUTE_NOT_RENDERED', 'dhcp-route', 'fail', 'metadata enabled but no route in the opts file', {
+  entry('DHCP_METADATA_ROUTE_NOT_RENDERED', 'dhcp-route', 'warn', 'metadata enabled but no route in the opts file', {
     confirm: C.dhcpOpts,
     fix: {commands: F.dhcpResync, text: 'Resync the DHCP agent: the opts file is stale or the network has no DHCP-enabled IPv4 subnet.'},
     meaning: 'dhcp_agent.ini asks for metadata on isolated networks, yet the opts file carries no 169.254.169.254 route, so guests never learn where to send metadata requests.',

@@ -23,6 +23,14 @@ describe('finding code catalogue', () => {
     expect(orphans, `catalogue entries no check emits (removed or renamed codes?):\n  ${orphans.join('\n  ')}\n`).toEqual([])
   })
 
+  it("gives each code the severity its check emits it with", () => {
+    expect(emitted.severities.size).toBeGreaterThan(60)
+    const wrong = [...emitted.severities]
+      .filter(([code, sev]) => known.has(code) && !(sev.size === 1 && sev.has(CATALOGUE.find((e) => e.code === code)!.severity)))
+      .map(([code, sev]) => `${code}: emitted as ${[...sev].join('/')}, catalogued as ${CATALOGUE.find((e) => e.code === code)!.severity}`)
+    expect(wrong).toEqual([])
+  })
+
   it('covers each code template (PROBE_…, HTTP_…_NO_BODY) and knows every code written through a variable', () => {
     expect(emitted.templates.length).toBeGreaterThan(0)
     for (const t of emitted.templates) expect(CATALOGUE.some((e) => t.pattern.test(e.code)), `${t.source} at ${t.at}`).toBe(true)

@@ -16,6 +16,8 @@ export interface Emitted {
   templates: Array<{source: string; pattern: RegExp; at: string}>
   /** `code:` followed by neither (a variable): listed so a new one is seen */
   dynamic: Array<{expr: string; at: string}>
+  /** for codes written in a check's out.fail/warn/info/pass({code: …}) call: the severities used */
+  severities: Map<string, Set<string>>
 }
 
 function files(p: string): string[] {
@@ -48,7 +50,7 @@ function expressionAt(text: string, from: number): string {
 }
 
 export function scanEmitters(): Emitted {
-  const out: Emitted = {dynamic: [], literals: new Map(), templates: []}
+  const out: Emitted = {dynamic: [], literals: new Map(), severities: new Map(), templates: []}
   const add = (code: string, at: string): void => void out.literals.set(code, [...(out.literals.get(code) ?? []), at])
   for (const file of EMITTER_ROOTS.flatMap(files).filter((f) => f.endsWith('.ts'))) {
     const text = readFileSync(file, 'utf8')
@@ -63,6 +65,8 @@ export function scanEmitters(): Emitted {
       if (!inChecks && !/^['`]/.test(expr)) continue
       const literals = [...expr.matchAll(SNAKE)].map((l) => l[1]!)
       if (!inChecks) for (const l of literals) add(l, lineOf(at))
+      const call = inChecks ? /out\.(fail|warn|info|pass)\(\{\s*$/.exec(text.slice(text.lastIndexOf('out.', m.index), m.index)) : null
+      if (call) for (const l of literals) out.severities.set(l, new Set([...(out.severities.get(l) ?? []), call[1]!]))
       if (expr.startsWith('`')) {
         const pattern = new RegExp(`^${expr.slice(1, -1).split(/\$\{[^}]*\}/).map((part) => part.replace(/[^A-Z0-9_]/g, '')).join('[A-Z0-9_]+')}$`)
         out.templates.push({at: lineOf(at), pattern, source: expr})
