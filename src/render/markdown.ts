@@ -42,9 +42,7 @@ export function renderMarkdown(r: Report, opts: {command: string; explainable?: 
   }
   const skipped = r.checks.filter((c) => c.status === 'skipped').length
   const count = (s: Finding['severity']): number => r.findings.filter((f) => f.severity === s).length
-  out.push(
-    `${r.checks.length} check(s): fail ${count('fail')}, warn ${count('warn')}, pass ${count('pass')}, not evaluated ${unjudged.length}, not applicable here ${skipped}.`,
-  )
+  out.push(`${r.checks.length} check(s), ${unjudged.length} not evaluated, ${skipped} not applicable here; findings: fail ${count('fail')}, warn ${count('warn')}, pass ${count('pass')}.`)
   return out.join('\n')
 }
 
