@@ -26,7 +26,8 @@ export function renderJunit(r: Report, opts: {command: string; explainable?: (co
     skipped: String(skipped),
     tests: String(r.checks.length),
     time: seconds(totalMs),
-    timestamp: r.source.capturedAt,
+    // Ant's form: no zone (the time is UTC; the exact instant is in the properties)
+    timestamp: r.source.capturedAt.slice(0, 19),
   })
   const props = suite.ele('properties')
   const prop = (name: string, value: string): void => void props.ele('property', {name, value})

@@ -60,6 +60,7 @@ describe('JUnit output', () => {
       const props = Object.fromEntries((suite.properties ?? []).map((p) => [p.name, p.value]))
       expect(props, name).toMatchObject({'source.kind': report.source.kind, 'source.origin': report.source.origin, verdict: report.verdict.status})
       expect(suite.name).toBe(`mdctl ${command} ${report.source.origin}`)
+      expect(suite.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/)
     }
   })
 
