@@ -6,10 +6,11 @@ import type {NodeOptions} from '../engine/collect-node.js'
 import {runDoctor} from '../engine/doctor.js'
 import {exitCodeFor} from '../engine/report.js'
 import {paintFor} from '../lib/color.js'
+import {formatFlags, pickFormat} from '../lib/format-flags.js'
 import {leaseFlag, openLiveGuest, sshFlags} from '../lib/guest-flags.js'
 import {badScope, nodeFlags} from '../lib/node-flags.js'
 import {withProgress} from '../lib/progress.js'
-import {renderText} from '../render/text.js'
+import {renderReport} from '../render/index.js'
 import type {Report} from '../report/types.js'
 import {BundleError, BundleSource} from '../sources/bundle.js'
 import type {LiveGuestSource} from '../sources/guest.js'
@@ -34,6 +35,7 @@ Exit codes: 0 ok or warnings only, 1 at least one failure, 2 nothing could be ev
     ...nodeFlags,
     ...sshFlags,
     ...leaseFlag,
+    ...formatFlags,
     from: Flags.string({description: 'replay a capture bundle (from `mdctl capture`) instead of reading this host'}),
     guest: Flags.string({description: 'also check the guest over ssh (USER@HOST) and give one verdict for the whole path'}),
     verbose: Flags.boolean({char: 'v', description: 'show passing findings, all evidence and every check run'}),
@@ -41,6 +43,8 @@ Exit codes: 0 ok or warnings only, 1 at least one failure, 2 nothing could be ev
 
   async run(): Promise<Report> {
     const {flags} = await this.parse(Doctor)
+    const format = pickFormat(flags.format, this.jsonEnabled())
+    if (typeof format !== 'string') this.error(format.error, {exit: 2})
     const bad = badScope(flags)
     if (bad) this.error(bad, {exit: 2})
     let source: Source
@@ -82,8 +86,9 @@ Exit codes: 0 ok or warnings only, 1 at least one failure, 2 nothing could be ev
         this.error(error instanceof Error ? error.message : String(error), {exit: 2})
       }
     }
-    const {report} = await withProgress(!this.jsonEnabled() && process.stderr.isTTY === true, `mdctl doctor (${source.origin})`, (p) => runDoctor(source, opts, p, guest))
-    if (!this.jsonEnabled()) this.log(renderText(report, {paint: await paintFor(process.stdout), verbose: flags.verbose}))
+    const {report} = await withProgress(format === 'text' && process.stderr.isTTY === true, `mdctl doctor (${source.origin})`, (p) => runDoctor(source, opts, p, guest))
+    if (format === 'json' && !this.jsonEnabled()) this.logJson(report)
+    else if (format !== 'json') this.log(await renderReport(report, format, {command: 'doctor', paint: await paintFor(process.stdout), verbose: flags.verbose}))
     process.exitCode = exitCodeFor(report)
     return report
   }

@@ -5,9 +5,10 @@ import {MdctlCommand} from '../lib/base-command.js'
 import {guestResults} from '../engine/guest.js'
 import {buildReport, exitCodeFor} from '../engine/report.js'
 import {paintFor} from '../lib/color.js'
+import {formatFlags, pickFormat} from '../lib/format-flags.js'
 import {leaseFlag, openLiveGuest, sshFlags} from '../lib/guest-flags.js'
 import {withProgress} from '../lib/progress.js'
-import {renderText} from '../render/text.js'
+import {renderReport} from '../render/index.js'
 import type {Report} from '../report/types.js'
 import {BundleError, BundleSource} from '../sources/bundle.js'
 import type {GuestSource} from '../sources/guest.js'
@@ -24,6 +25,7 @@ Exit codes: 0 ok or warnings only, 1 at least one failure, 2 nothing could be ev
   static override flags = {
     ...sshFlags,
     ...leaseFlag,
+    ...formatFlags,
     from: Flags.string({description: 'replay a guest bundle (from `mdctl capture --guest`)', exclusive: ['ssh']}),
     passive: Flags.boolean({description: 'no HTTP probes: only read routes, neighbours, leases and logs'}),
     ssh: Flags.string({description: 'run over ssh: USER@HOST'}),
@@ -32,6 +34,8 @@ Exit codes: 0 ok or warnings only, 1 at least one failure, 2 nothing could be ev
 
   async run(): Promise<Report> {
     const {flags} = await this.parse(Guest)
+    const format = pickFormat(flags.format, this.jsonEnabled())
+    if (typeof format !== 'string') this.error(format.error, {exit: 2})
     let source: GuestSource
     let passive = flags.passive
     if (flags.from) {
@@ -51,9 +55,10 @@ Exit codes: 0 ok or warnings only, 1 at least one failure, 2 nothing could be ev
         this.error(error instanceof Error ? error.message : String(error), {exit: 2})
       }
     }
-    const {results} = await withProgress(!this.jsonEnabled() && process.stderr.isTTY === true, `mdctl guest (${source.origin})`, (p) => guestResults(source, {passive}, p))
+    const {results} = await withProgress(format === 'text' && process.stderr.isTTY === true, `mdctl guest (${source.origin})`, (p) => guestResults(source, {passive}, p))
     const report = buildReport({capturedAt: source.capturedAt, kind: source.kind, origin: source.origin}, results)
-    if (!this.jsonEnabled()) this.log(renderText(report, {paint: await paintFor(process.stdout), verbose: flags.verbose}))
+    if (format === 'json' && !this.jsonEnabled()) this.logJson(report)
+    else if (format !== 'json') this.log(await renderReport(report, format, {command: 'guest', paint: await paintFor(process.stdout), verbose: flags.verbose}))
     process.exitCode = exitCodeFor(report)
     return report
   }

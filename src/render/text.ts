@@ -16,9 +16,10 @@ const HOP_GLYPH: Record<HopStatus, string> = {fail: '[✗]', 'not-evaluated': '[
 
 /**
  * The human report, derived from the JSON report only. Quiet by default: the path, then each
- * non-passing finding with its fix right under it; `verbose` adds passes, evidence and check runs.
+ * non-passing finding with its fix right under it (and, when the catalogue knows its code, the
+ * `mdctl explain` line); `verbose` adds passes, evidence and check runs.
  */
-export function renderText(r: Report, opts: {verbose?: boolean; paint?: Paint} = {}): string {
+export function renderText(r: Report, opts: {verbose?: boolean; paint?: Paint; explainable?: (code: string) => boolean} = {}): string {
   const p = opts.paint ?? PLAIN
   const out: string[] = []
   out.push(p.bold(`mdctl ${r.tool.version} · ${r.source.origin} · ${r.source.capturedAt}`), '')
@@ -42,6 +43,7 @@ export function renderText(r: Report, opts: {verbose?: boolean; paint?: Paint} =
       out.push(`      fix: ${f.fix.text}`)
       for (const c of f.fix.commands ?? []) out.push(`        $ ${c}`)
     }
+    if ((f.severity === 'fail' || f.severity === 'warn') && opts.explainable?.(f.code)) out.push(p.dim(`      more: mdctl explain ${f.code}`))
   }
   const notEval = r.checks.filter((c) => c.status === 'not-evaluated' || c.status === 'crashed' || (c.unjudgedHops?.length ?? 0) > 0)
   if (notEval.length > 0) {
