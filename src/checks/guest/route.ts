@@ -68,15 +68,32 @@ export const guestMetadataRoute: Check<GuestModel> = {
       if (block?.addsZeroconfRoute) evidence.push(ev(m.ifupEth, `ifup-eth line ${block.line ?? '?'}: ${block.snippet ?? 'adds 169.254.0.0/16'}`))
       if (vars) evidence.push(ev(m.sysconfigNetwork, `NOZEROCONF=${vars.NOZEROCONF ?? '(unset)'}`))
       if (offered.length === 0 && m.leases.ok) evidence.push(ev(m.leases, 'no lease offers a 169.254.169.254/32 route'))
+      const zeroconfFix = zc ? [`echo 'NOZEROCONF=yes' >> /etc/sysconfig/network`, `ip route del ${ZEROCONF} dev ${zc.dev ?? g.dev ?? 'eth0'}   # immediate; NOZEROCONF keeps it away after ifup`] : []
+      // something on this segment holds 169.254.169.254 and answered: the route works (DHCP path)
+      const answered = onLinkAnswered(m, g.dev)
+      if (answered) {
+        out.warn({
+          code: 'GUEST_METADATA_ON_LINK_ANSWERED',
+          evidence: [...evidence, ev(answered.p, answered.what)],
+          fix: {
+            commands: zeroconfFix,
+            text: 'This works only because a port on this network holds 169.254.169.254 and answers ARP for it: the DHCP port with enable_isolated_metadata or force_metadata (or the OVN metadata port). On a network served by a router alone nothing answers ARP for 169.254.169.254 and metadata breaks; take the option-121 host route instead' + (zc ? ' and drop the zeroconf route (NOZEROCONF=yes).' : '.'),
+          },
+          subject: `guest ${g.dev ?? ''}`.trim(),
+          summary: `169.254.169.254 is reached on-link${zc ? ` through the zeroconf route ${describe(zc)}` : ''}, with no /32 host route, and it answers ARP (${answered.what}): the port that holds 169.254.169.254 is on this segment`,
+        })
+        return
+      }
+      const gw = routes.find((r) => r.dst === '0.0.0.0/0' && r.gateway)?.gateway
       out.fail({
         code: zc ? 'GUEST_ZEROCONF_ROUTE' : 'GUEST_METADATA_ON_LINK',
         evidence,
         fix: zc
           ? {
-              commands: ["echo 'NOZEROCONF=yes' >> /etc/sysconfig/network", `ip route del ${ZEROCONF} dev ${zc.dev ?? 'eth0'}   # immediate; NOZEROCONF keeps it away after ifup`],
+              commands: zeroconfFix,
               text: 'The initscripts zeroconf route makes 169.254.169.254 on-link, so the guest ARPs for it and nobody answers on a router path. Set NOZEROCONF (any non-empty value) in /etc/sysconfig/network, or have DHCP push a 169.254.169.254/32 host route (option 121), which wins by longest prefix.',
             }
-          : {commands: [`ip route replace ${MD}/32 via <gateway> dev ${g.dev ?? 'eth0'}`], text: 'A route makes the metadata address on-link: unless the DHCP/OVN port answers ARP for it on this segment, requests go nowhere. Route it via the gateway or the DHCP port instead.'},
+          : {commands: gw ? [`ip route replace ${MD}/32 via ${gw} dev ${g.dev ?? 'eth0'}`] : ['ip route'], text: 'A route makes the metadata address on-link: unless the DHCP/OVN port answers ARP for it on this segment, requests go nowhere. Route it via the gateway or the DHCP port instead.'},
         subject: `guest ${g.dev ?? ''}`.trim(),
         summary: zc ? `169.254.169.254 is reached on-link through the zeroconf route ${describe(zc)}, with no /32 host route` : `${MD} is on-link (no gateway)`,
       })
@@ -134,7 +151,11 @@ export const guestLeaseRoute: Check<GuestModel> = {
   },
 }
 
-/** Evidence that the non-DHCP route to metadata leads nowhere: no route, a dead next hop, or no answer at all. */
+/**
+ * Evidence that the route to metadata leads nowhere: no route at all, or a next hop that never
+ * answered ARP. A probe that failed further along (refused, timed out after the gateway
+ * answered) is not such evidence: it maps to its own hop.
+ */
 function noWayOut(m: GuestModel): {p: Parsed<unknown>; why: string} | undefined {
   if (m.routeGet.ok && 'unreachable' in m.routeGet.value) return {p: m.routeGet, why: m.routeGet.value.unreachable}
   // on-link (the zeroconf route): the guest's own routing is at fault, guest-metadata-route says so
@@ -144,10 +165,14 @@ function noWayOut(m: GuestModel): {p: Parsed<unknown>; why: string} | undefined 
     const n = m.neigh.value.find((x) => x.ip === hop)
     if (n && /^(INCOMPLETE|FAILED)$/i.test(n.state)) return {p: m.neigh, why: `next hop ${hop} ${n.state}`}
   }
-  const tried = m.probes.filter((p) => p.ok)
-  if (tried.length > 0 && tried.every((p) => p.ok && p.value.kind === 'failed' && p.value.failure.kind !== 'refused')) {
-    const first = tried[0]!
-    return {p: first, why: first.ok && first.value.kind === 'failed' ? `GET ${first.value.path}: ${first.value.failure.kind}` : 'no answer'}
-  }
+  return undefined
+}
+
+/** An answer from 169.254.169.254 itself while it is on-link: an HTTP response, or its neighbour entry resolved. */
+function onLinkAnswered(m: GuestModel, dev: string | undefined): {p: Parsed<unknown>; what: string} | undefined {
+  const n = m.neigh.ok ? m.neigh.value.find((x) => x.ip === MD && (!dev || !x.dev || x.dev === dev) && /^(REACHABLE|STALE|DELAY|PROBE|PERMANENT)/i.test(x.state)) : undefined
+  if (n) return {p: m.neigh, what: `${MD} is at ${n.lladdr ?? '?'} (${n.state})`}
+  const got = m.probes.find((p) => p.ok && p.value.kind === 'response')
+  if (got?.ok && got.value.kind === 'response') return {p: got, what: `GET ${got.value.path} answered HTTP ${got.value.response.status}`}
   return undefined
 }
