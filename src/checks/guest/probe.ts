@@ -161,7 +161,9 @@ export const guestProxyEnv: Check<GuestModel> = {
 /** Information: with a config drive, cloud-init's ds-identify skips the metadata service. */
 export const guestConfigDrive: Check<GuestModel> = {
   evidence: ['guest.blkid'],
-  hop: 'instance',
+  // information only: it sits with the guest's own route, where the guest's other readings are,
+  // so that having run it never passes a hop only the probe can judge
+  hop: 'guest-route',
   id: 'guest-config-drive',
   needs: ['blockDevices'],
   title: 'config drive present (information)',
@@ -201,7 +203,8 @@ function reasonHop(reason: string): Hop | {why: string} {
 /** What cloud-init logged at boot: failing URLs and reasons, "No active metadata service found". */
 export const guestCloudInit: Check<GuestModel> = {
   evidence: ['guest.cloud-init-log'],
-  hop: 'instance',
+  // its warnings name their own hops; having run it passes none of the far hops
+  hop: 'guest-route',
   id: 'guest-cloud-init-log',
   needs: ['cloudInit'],
   applies: (m) => (m.cloudInit.ok && m.cloudInit.value === undefined ? 'no /var/log/cloud-init.log in the guest' : undefined),
