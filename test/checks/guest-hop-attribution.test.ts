@@ -218,3 +218,18 @@ describe('an OVN lease: option 121 via the metadata port, not the gateway (real 
     expect(m.leases.ok && m.leases.value[0]?.leases[0]?.mtu).toBe(1442)
   })
 })
+
+describe('fix commands of guest findings paste as printed', () => {
+  it('carry no <placeholder> (bash reads < as a redirection): the values come from this guest', () => {
+    const gwFailed: C = {argv: ['ip', '-json', 'neigh'], key: 'guest.neigh', param: 'after-probe', stdout: '[{"dst":"10.254.90.1","dev":"eth0","state":["FAILED"]}]'}
+    const models = [
+      model([lease(), routeGet('ip-route-get--via-gateway.txt'), gwFailed, ...firstOnly({argv: CURL, durationMs: 3003, exitCode: 7, stderr: parserSample('probe-failure--curl-no-route-verbose.txt')})]),
+      model([lease('32,169,254,169,254,10,254,90,2'), routeJson('ip-json-route--zeroconf.json'), routeGet('ip-route-get--zeroconf.txt'), neigh('ip-json-neigh--zeroconf-failed.json')]),
+      model([...healthyRoute, ...allPaths({argv: CURL, stdout: parserSample('http-probe--agent-404-instance.txt')})]),
+    ]
+    const commands = models.flatMap((m) => [guestLeaseRoute, guestMetadataRoute, guestNextHopArp, guestHttpProbe].flatMap((c) => runCheck(c, m).findings.flatMap((f) => f.fix?.commands ?? [])))
+    expect(commands.length).toBeGreaterThan(5)
+    expect(commands.filter((c) => /<[^>]*>/.test(c.split('#')[0] ?? ''))).toEqual([])
+    expect(commands.join('\n')).toContain('openstack port list --fixed-ip ip-address=10.254.90.5 --long')
+  })
+})

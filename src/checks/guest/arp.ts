@@ -1,5 +1,6 @@
 import type {Check} from '../../engine/check.js'
 import {ev} from '../../engine/parsed.js'
+import {isIPv4Address} from '../../parsers/guest-addr.js'
 import type {GuestModel} from '../../model/guest-model.js'
 
 /** The next hop towards 169.254.169.254 (the gateway, or the address itself when on-link) answers ARP. */
@@ -28,7 +29,7 @@ export const guestNextHopArp: Check<GuestModel> = {
         evidence: [ev(m.neigh, `${n.ip}${n.dev ? ` dev ${n.dev}` : ''} ${state}`)],
         fix: onLink
           ? {commands: ['ip route get 169.254.169.254', "echo 'NOZEROCONF=yes' >> /etc/sysconfig/network"], text: '169.254.169.254 is treated as on-link and nothing on the segment answers ARP for it: route it via the gateway (remove the zeroconf route, or get the option-121 host route).'}
-          : {commands: [`arping -c 3 -I ${g.dev ?? 'eth0'} ${hop}`, 'openstack port show <port> -c status -c binding_vif_type'], text: `The gateway ${hop} does not answer ARP: its router/DHCP port is down, not bound on this host, or port security drops the guest.`},
+          : {commands: [`arping -c 3 -I ${g.dev ?? 'eth0'} ${hop}`, ...(isIPv4Address(hop) ? [`openstack port list --fixed-ip ip-address=${hop} --long`] : [])], text: `The gateway ${hop} does not answer ARP: its router/DHCP port is down, not bound on this host, or port security drops the guest.`},
         subject,
         summary: onLink ? 'nothing answers ARP for 169.254.169.254 itself' : `the next hop ${hop} does not answer ARP (${state})`,
       })

@@ -1,7 +1,7 @@
 import {type Check, NotEvaluated} from '../../engine/check.js'
 import {ev, type Parsed} from '../../engine/parsed.js'
 import type {RouteGet} from '../../parsers/guest-ip-route-get.js'
-import {cidrContains} from '../../parsers/guest-addr.js'
+import {cidrContains, isIPv4Address} from '../../parsers/guest-addr.js'
 import {pickRoute, type Route} from '../../parsers/guest-ip-route.js'
 import type {GuestModel} from '../../model/guest-model.js'
 
@@ -106,13 +106,16 @@ export const guestMetadataRoute: Check<GuestModel> = {
     const offered = offeredMetadataRoutes(m).filter((o) => o.option === '121')
     if (offered.length > 0 && !host) {
       const o = offered[0]!
-      out.warn({code: 'GUEST_LEASE_ROUTE_NOT_INSTALLED', evidence: [ev(m.leases, `${o.source}: 169.254.169.254/32 via ${o.gateway}`)], fix: {commands: ['grep -n rfc3442 /etc/dhcp/dhclient.conf', 'dhclient -r eth0; dhclient eth0'], text: "The lease offers a host route for metadata but it is not in the routing table: the DHCP client does not request or apply option 121 (dhclient.conf's rfc3442-classless-static-routes)."}, subject: `guest ${g.dev ?? ''}`.trim(), summary: `the lease offers 169.254.169.254/32 via ${o.gateway}, but the kernel uses ${kind}`})
+      out.warn({code: 'GUEST_LEASE_ROUTE_NOT_INSTALLED', evidence: [ev(m.leases, `${o.source}: 169.254.169.254/32 via ${o.gateway}`)], fix: {commands: ['grep -n rfc3442 /etc/dhcp/dhclient.conf', `dhclient -r ${g.dev ?? 'eth0'}; dhclient ${g.dev ?? 'eth0'}`], text: "The lease offers a host route for metadata but it is not in the routing table: the DHCP client does not request or apply option 121 (dhclient.conf's rfc3442-classless-static-routes)."}, subject: `guest ${g.dev ?? ''}`.trim(), summary: `the lease offers 169.254.169.254/32 via ${o.gateway}, but the kernel uses ${kind}`})
     }
     if (host && chosen?.gateway && g.gateway && chosen.gateway !== g.gateway && !cidrContains(chosen.dst, g.gateway)) {
       out.info({code: 'GUEST_ROUTE_TABLE_DIFFERS', subject: 'guest', summary: `ip route get says ${g.gateway}, the table says ${chosen.gateway} (policy routing?)`})
     }
   },
 }
+
+/** The guest's port, and through it its subnet's host routes and gateway, for an operator with the API. */
+const portLookup = (address: string | undefined): string[] => (address !== undefined && isIPv4Address(address) ? [`openstack port list --fixed-ip ip-address=${address} --long`] : ['openstack subnet list --long'])
 
 /** Option 121 without 0.0.0.0/0: RFC 3442 tells clients to ignore option 3, so the guest gets no default route. */
 export const guestLeaseRoute: Check<GuestModel> = {
@@ -131,7 +134,7 @@ export const guestLeaseRoute: Check<GuestModel> = {
       const cl = last.classlessRoutes ?? []
       const md = cl.find((r) => r.dst === `${MD}/32`)
       if (cl.length > 0 && !cl.some((r) => r.dst === '0.0.0.0/0') && (last.routers?.length ?? 0) > 0) {
-        out.warn({code: 'GUEST_121_WITHOUT_DEFAULT', evidence: [ev(m.leases, `option 121: ${cl.map((r) => `${r.dst} via ${r.gateway}`).join(', ')}; routers ${last.routers?.join(',')}`)], fix: {commands: ['openstack subnet show <subnet> -c host_routes -c gateway_ip'], text: 'With option 121 present, RFC 3442 clients ignore the router option: add 0.0.0.0/0 to the subnet host routes (neutron adds it when the subnet has a gateway).'}, subject, summary: 'option 121 has no 0.0.0.0/0 entry: RFC 3442 clients then ignore the router option and get no default route'})
+        out.warn({code: 'GUEST_121_WITHOUT_DEFAULT', evidence: [ev(m.leases, `option 121: ${cl.map((r) => `${r.dst} via ${r.gateway}`).join(', ')}; routers ${last.routers?.join(',')}`)], fix: {commands: portLookup(last.address), text: 'With option 121 present, RFC 3442 clients ignore the router option: add 0.0.0.0/0 to the subnet host routes (neutron adds it when the subnet has a gateway).'}, subject, summary: 'option 121 has no 0.0.0.0/0 entry: RFC 3442 clients then ignore the router option and get no default route'})
       }
       const leaseEv = ev(m.leases, cl.length ? `option 121: ${cl.map((r) => `${r.dst} via ${r.gateway}`).join(', ')}` : 'no option 121 in the lease')
       const stuck = noWayOut(m)
@@ -142,7 +145,7 @@ export const guestLeaseRoute: Check<GuestModel> = {
         out.fail({
           code: 'GUEST_NO_METADATA_ROUTE_FROM_DHCP',
           evidence: [leaseEv, ev(stuck.p, stuck.why)],
-          fix: {commands: ['mdctl doctor --network <network id>   # on the DHCP agent node', 'openstack subnet show <subnet> -c gateway_ip -c host_routes'], text: 'DHCP gave no route to 169.254.169.254 and nothing on the default path answers: on an isolated network the DHCP agent must serve metadata (dhcp_agent.ini enable_isolated_metadata = True), or attach the subnet to a router through its gateway IP.'},
+          fix: {commands: ['mdctl doctor   # on the DHCP agent node of this network', ...portLookup(last.address)], text: 'DHCP gave no route to 169.254.169.254 and nothing on the default path answers: on an isolated network the DHCP agent must serve metadata (dhcp_agent.ini enable_isolated_metadata = True), or attach the subnet to a router through its gateway IP.'},
           subject,
           summary: `no 169.254.169.254/32 route from DHCP, and the default path does not reach metadata (${stuck.why})`,
         })
