@@ -115,6 +115,11 @@ function readProbe(c: Capture, path: string): ReadProbe {
   return {...base, value: {exitCode: c.exitCode, failure, kind: 'failed', ms, path, tool}}
 }
 
+/** The first probe that got an HTTP answer: proof that route and ARP to 169.254.169.254 work. */
+export function answeredProbe(m: Pick<GuestModel, 'probes'>): Extract<Parsed<GuestProbe>, {ok: true}> | undefined {
+  return m.probes.find((p): p is Extract<Parsed<GuestProbe>, {ok: true}> => p.ok && p.value.kind === 'response')
+}
+
 export function buildGuestModel(col: GuestCollection): GuestModel {
   const get = (key: string, param?: string): Capture | undefined => col.captures.get(captureId(key, param))
   const routesCap = get('guest.ip-route')

@@ -233,3 +233,13 @@ describe('fix commands of guest findings paste as printed', () => {
     expect(commands.join('\n')).toContain('openstack port list --fixed-ip ip-address=10.254.90.5 --long')
   })
 })
+
+describe('a probe that got an HTTP answer proves route and ARP', () => {
+  const gwFailed: C = {argv: ['ip', '-json', 'neigh'], key: 'guest.neigh', param: 'after-probe', stdout: '[{"dst":"10.254.90.1","dev":"eth0","state":["FAILED"]}]'}
+  const ok = allPaths({argv: CURL, stdout: parserSample('http-probe--ok-200-timing.txt')})
+  it('a FAILED neighbour entry for the next hop fails neither guest-arp nor dhcp-route then', () => {
+    const m = model([lease(), routeGet('ip-route-get--via-gateway.txt'), gwFailed, ...ok])
+    expect(fails(runCheck(guestNextHopArp, m))).toEqual([])
+    expect(fails(runCheck(guestLeaseRoute, m))).toEqual([])
+  })
+})

@@ -1,7 +1,7 @@
 import type {Check} from '../../engine/check.js'
 import {ev} from '../../engine/parsed.js'
 import {isIPv4Address} from '../../parsers/guest-addr.js'
-import type {GuestModel} from '../../model/guest-model.js'
+import {answeredProbe, type GuestModel} from '../../model/guest-model.js'
 
 /** The next hop towards 169.254.169.254 (the gateway, or the address itself when on-link) answers ARP. */
 export const guestNextHopArp: Check<GuestModel> = {
@@ -22,6 +22,12 @@ export const guestNextHopArp: Check<GuestModel> = {
       return
     }
     const state = n.state.toUpperCase()
+    const answered = answeredProbe(m)
+    if ((state === 'INCOMPLETE' || state === 'FAILED') && answered) {
+      // an HTTP answer came back: the entry is stale or was caught mid-resolution
+      out.pass({code: 'GUEST_ARP_OK', evidence: [ev(answered, `GET ${answered.value.path} got an HTTP answer`), ev(m.neigh, `${n.ip} ${state}`)], subject, summary: `next hop ${hop} answered (the probe got through; its neighbour entry reads ${state})`})
+      return
+    }
     if (state === 'INCOMPLETE' || state === 'FAILED') {
       const onLink = !g.gateway
       out.fail({

@@ -3,7 +3,7 @@ import {ev, type Parsed} from '../../engine/parsed.js'
 import type {RouteGet} from '../../parsers/guest-ip-route-get.js'
 import {cidrContains, isIPv4Address} from '../../parsers/guest-addr.js'
 import {pickRoute, type Route} from '../../parsers/guest-ip-route.js'
-import type {GuestModel} from '../../model/guest-model.js'
+import {answeredProbe, type GuestModel} from '../../model/guest-model.js'
 
 const MD = '169.254.169.254'
 const ZEROCONF = '169.254.0.0/16'
@@ -160,6 +160,8 @@ export const guestLeaseRoute: Check<GuestModel> = {
  * answered) is not such evidence: it maps to its own hop.
  */
 function noWayOut(m: GuestModel): {p: Parsed<unknown>; why: string} | undefined {
+  // an HTTP answer came back: the way out works, whatever a table says
+  if (answeredProbe(m)) return undefined
   if (m.routeGet.ok && 'unreachable' in m.routeGet.value) return {p: m.routeGet, why: m.routeGet.value.unreachable}
   // on-link (the zeroconf route): the guest's own routing is at fault, guest-metadata-route says so
   if (m.routeGet.ok && !('unreachable' in m.routeGet.value) && m.routeGet.value.onLink) return undefined
@@ -175,7 +177,7 @@ function noWayOut(m: GuestModel): {p: Parsed<unknown>; why: string} | undefined 
 function onLinkAnswered(m: GuestModel, dev: string | undefined): {p: Parsed<unknown>; what: string} | undefined {
   const n = m.neigh.ok ? m.neigh.value.find((x) => x.ip === MD && (!dev || !x.dev || x.dev === dev) && /^(REACHABLE|STALE|DELAY|PROBE|PERMANENT)/i.test(x.state)) : undefined
   if (n) return {p: m.neigh, what: `${MD} is at ${n.lladdr ?? '?'} (${n.state})`}
-  const got = m.probes.find((p) => p.ok && p.value.kind === 'response')
-  if (got?.ok && got.value.kind === 'response') return {p: got, what: `GET ${got.value.path} answered HTTP ${got.value.response.status}`}
+  const got = answeredProbe(m)
+  if (got?.value.kind === 'response') return {p: got, what: `GET ${got.value.path} answered HTTP ${got.value.response.status}`}
   return undefined
 }
