@@ -46,7 +46,17 @@ interface Rendered {
   iptables: Record<string, string[]>
 }
 
+const rendered = new Map<boolean, Rendered>()
+/** rendered once per setting, when a test first needs it (never while collecting a skipped suite) */
 function neutronRenders(ipv6: boolean): Rendered {
+  const done = rendered.get(ipv6)
+  if (done) return done
+  const r = renderWithNeutron(ipv6)
+  rendered.set(ipv6, r)
+  return r
+}
+
+function renderWithNeutron(ipv6: boolean): Rendered {
   const router = labProxy(resolveSpec(findScenario('healthy-router')!), ids, paths, ipv6)!
   const network = labProxy(resolveSpec(findScenario('healthy-dhcp')!), ids, paths, ipv6)!
   const args = {
@@ -91,33 +101,30 @@ function tablesOf(restore: string): Record<string, string[]> {
 describe.skipIf(why !== undefined)("the ML2/OVS lab writes what the installed neutron's own code writes", () => {
   for (const ipv6 of [true, false]) {
     describe(ipv6 ? 'with IPv6 on' : 'with IPv6 off', () => {
-      const rendered = neutronRenders(ipv6)
-
       it(`is compared with neutron 21.0.0 (Debian 12)`, () => {
-        expect(rendered.version).toBe('21.0.0')
+        expect(neutronRenders(ipv6).version).toBe('21.0.0')
       })
 
       it('router path: the haproxy config in ns-metadata-proxy/<router>.conf, byte for byte', () => {
-        expect(labProxy(resolveSpec(findScenario('healthy-router')!), ids, paths, ipv6)?.text).toBe(rendered.haproxy.router)
+        expect(labProxy(resolveSpec(findScenario('healthy-router')!), ids, paths, ipv6)?.text).toBe(neutronRenders(ipv6).haproxy.router)
       })
 
       it('DHCP path: the haproxy config in ns-metadata-proxy/<network>.conf, byte for byte', () => {
-        expect(labProxy(resolveSpec(findScenario('healthy-dhcp')!), ids, paths, ipv6)?.text).toBe(rendered.haproxy.network)
+        expect(labProxy(resolveSpec(findScenario('healthy-dhcp')!), ids, paths, ipv6)?.text).toBe(neutronRenders(ipv6).haproxy.network)
       })
     })
   }
 
-  const rendered = neutronRenders(false)
   const lab = tablesOf(routerIptablesRestore(labRouterRules(resolveSpec(findScenario('healthy-router')!), ids)))
 
   it.each(['filter', 'mangle', 'nat'])('qrouter %s table: the same chains holding the same rules, byte for byte and in order', (table) => {
-    expect(byChain(lab[table] ?? [])).toEqual(byChain(rendered.iptables[table] ?? []))
+    expect(byChain(lab[table] ?? [])).toEqual(byChain(neutronRenders(false).iptables[table] ?? []))
   })
 
   it("qrouter tables: the lab writes them in the order neutron's IptablesManager lays them out", () => {
     for (const table of ['filter', 'mangle', 'nat']) {
       // neutron leaves the policy out of its own chains; iptables-restore and -save write `- [0:0]`
-      const neutron = (rendered.iptables[table] ?? []).map((l) => (/^:neutron-\S+$/.test(l) ? `${l} - [0:0]` : l))
+      const neutron = (neutronRenders(false).iptables[table] ?? []).map((l) => (/^:neutron-\S+$/.test(l) ? `${l} - [0:0]` : l))
       expect(lab[table]).toEqual(neutron)
     }
   })
