@@ -123,21 +123,12 @@ export const guestHttpProbe: Check<GuestModel> = {
   title: 'HTTP GET of 169.254.169.254 from the guest, mapped to the hop that answered or failed',
   run(m, out) {
     const unjudged: string[] = []
-    const seen: FindingLike[] = []
-    const tee: Findings = {
-      fail: (f) => (seen.push({severity: 'fail'}), out.fail(f)),
-      info: (f) => out.info(f),
-      pass: (f) => (seen.push({severity: 'pass'}), out.pass(f)),
-      warn: (f) => (seen.push({severity: 'warn'}), out.warn(f)),
-    }
+    let failed = false
+    const tee: Findings = {...out, fail: (f) => ((failed = true), out.fail(f))}
     for (const p of m.probes) judge(p, m, tee, unjudged)
     // answers that name no hop, and nothing else that does: this hop was not judged, and why
-    if (unjudged.length > 0 && !seen.some((f) => f.severity === 'fail')) throw new NotEvaluated(unjudged.join('; '))
+    if (unjudged.length > 0 && !failed) throw new NotEvaluated(unjudged.join('; '))
   },
-}
-
-interface FindingLike {
-  severity: 'fail' | 'warn' | 'pass'
 }
 
 /** An http_proxy without no_proxy for 169.254.169.254 sends cloud-init's requests to the proxy. */
