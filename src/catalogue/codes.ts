@@ -102,6 +102,7 @@ const PROBE_FAILURES: Record<FailureKind, {hop: Hop; meaning: string; fix: strin
   timeout: {fix: 'Run mdctl doctor on the network node to see whether the namespace intercepts 169.254.169.254:80.', hop: 'intercept', meaning: 'Nothing answered within the timeout: the request is not intercepted (router REDIRECT missing, no 169.254.169.254 on the DHCP/OVN port) or a security group drops it.'},
   'no-route': {fix: 'See the guest-route and guest-arp hops; with a working route, run mdctl doctor on the network node.', hop: 'guest-route', meaning: '"No route to host": the kernel gave up resolving the next hop by ARP, or the gateway answered host-unreachable.'},
   unreachable: {fix: 'See the guest-route hop; with a working route, run mdctl doctor on the network node.', hop: 'guest-route', meaning: '"Network is unreachable": the guest has no route, or the gateway does not intercept 169.254.169.254 and answers unreachable.'},
+  'no-answer': {fix: 'Run mdctl doctor on the network node: it probes the agent over its socket and nova one by one.', hop: 'agent', meaning: 'The connection to 169.254.169.254:80 was accepted (the proxy listens), then no answer came: haproxy waits 32 s for the agent and the agent up to 60 s for nova, so a stuck agent or a slow nova is behind it. The guest cannot tell which.'},
   dns: {fix: 'Use http://169.254.169.254/ directly and check http_proxy.', hop: 'intercept', meaning: 'The client tried to resolve a name: the URL or a proxy setting names a host instead of 169.254.169.254.'},
   other: {fix: 'Run curl -v by hand and read its last lines; then mdctl doctor on the network node.', hop: 'intercept', meaning: 'The client failed for a reason its output does not name.'},
 }
@@ -120,14 +121,6 @@ const probeFailures = (): CodeEntry[] =>
     }),
   )
 
-const noBody = (status: number): CodeEntry =>
-  entry(`HTTP_${status}_NO_BODY`, 'guest-route', 'fail', `HTTP ${status} without a body`, {
-    confirm: ['curl -sv http://169.254.169.254/openstack', 'wget -S --content-on-error -O - http://169.254.169.254/openstack'],
-    fix: {commands: ['curl -sv http://169.254.169.254/openstack'], text: 'Probe again with a client that keeps error bodies (curl, or wget --content-on-error): the body names the hop.'},
-    meaning: `The guest got HTTP ${status} with an empty body. haproxy, the metadata agent and nova can all answer ${status}; only the body tells them apart, so the hop cannot be named from this answer.`,
-    mechanism: `${M.haproxyPages} busybox wget and wget without --content-on-error drop error bodies.`,
-    releases: ALL,
-  })
 
 export const CATALOGUE: readonly CodeEntry[] = [
   // ── dhcp-route ────────────────────────────────────────────────────────────────────────────
@@ -315,7 +308,7 @@ export const CATALOGUE: readonly CodeEntry[] = [
     mechanism: 'nova/api/metadata/base.py serves the EC2 versions up to 2009-04-04 and the OpenStack versions it lists under /openstack; an unknown path raises InvalidMetadataPath, answered 404.',
     releases: ALL,
   }),
-  entry('REQUEST_TIMEOUT', 'guest-route', 'fail', 'haproxy timed out waiting for the request', {
+  entry('REQUEST_TIMEOUT', 'any', 'info', 'haproxy timed out waiting for the request', {
     confirm: C.guestProbe,
     fix: {commands: ['curl -sv http://169.254.169.254/openstack'], text: 'The client sent an incomplete request; check the client and anything between it and the router (MTU).'},
     meaning: "haproxy answered 408: it did not get a complete request within 'timeout http-request' (30 s). A client-side problem.",
@@ -336,11 +329,48 @@ export const CATALOGUE: readonly CodeEntry[] = [
     mechanism: M.haproxyPages,
     releases: ALL,
   }),
-  noBody(400),
-  noBody(500),
-  noBody(502),
-  noBody(503),
-  noBody(504),
+  entry('HTTP_ERROR_NO_BODY', 'any', 'info', 'an error status without a body', {
+    confirm: ['curl -sv http://169.254.169.254/openstack', 'printf "GET /openstack HTTP/1.0\\r\\nHost: 169.254.169.254\\r\\n\\r\\n" | nc 169.254.169.254 80'],
+    fix: {commands: ['curl -sv http://169.254.169.254/openstack'], text: 'Probe again with a client that keeps error bodies (curl, or a raw GET through nc): the body names the hop.'},
+    meaning: 'The guest got an HTTP error with an empty body. haproxy, the metadata agent and nova answer the same statuses; only the body tells them apart, so no hop is named and the hop stays not judged.',
+    mechanism: `${M.haproxyPages} busybox wget and wget without --content-on-error drop error bodies; mdctl then sends the same GET raw through nc.`,
+    releases: ALL,
+  }),
+  entry('TOO_MANY_REQUESTS_FOREIGN', 'any', 'info', 'HTTP 429 with a foreign body', {
+    confirm: C.guestProbe,
+    fix: {commands: ['curl -sv http://169.254.169.254/openstack'], text: "Read the response headers and body: haproxy's rate limit says \"You have sent too many requests\"; this is something else."},
+    meaning: "A 429 whose body is not haproxy's rate-limit page: something else on the way answered.",
+    mechanism: M.haproxyPages,
+    releases: ALL,
+  }),
+  entry('NOT_FOUND_FOREIGN', 'any', 'info', 'HTTP 404 with a foreign body', {
+    confirm: C.guestProbe,
+    fix: {commands: ['curl -sv http://169.254.169.254/openstack'], text: 'Read the response headers and body: neither the agent nor nova wrote this 404.'},
+    meaning: 'A 404 whose body neither the metadata agent nor nova writes: something else on the way answered.',
+    mechanism: M.haproxyPages,
+    releases: ALL,
+  }),
+  entry('AGENT_NOVA_UNAVAILABLE', 'any', 'info', 'the agent cannot reach nova (seen from the guest)', {
+    confirm: ['mdctl doctor', ...C.agentLog],
+    fix: {commands: ['mdctl doctor'], text: 'Run mdctl doctor on the network node: it tells a dead nova from an agent pointing at the wrong nova_metadata_host/port.'},
+    meaning: 'The agent answered 503 "The remote metadata server is temporarily unavailable": it could not connect to nova. From the guest a dead nova and a wrong nova_metadata_host look the same, so the agent and nova hops stay not judged.',
+    mechanism: `${M.agent} ${M.nova}`,
+    releases: 'neutron 2024.2 (25.0.0) and later answer 503 here; earlier releases answer 500 "An unknown error has occurred".',
+  }),
+  entry('AGENT_INSTANCE_NOT_FOUND', 'any', 'info', 'the agent found no instance for the guest (seen from the guest)', {
+    confirm: ['mdctl doctor --instance-ip $GUEST_IP'],
+    fix: {commands: ['mdctl doctor --instance-ip $GUEST_IP'], text: 'Run mdctl doctor on the network node with this guest\'s address: it tells an address no port holds from a proxy carrying a stale router/network id.'},
+    meaning: 'The agent answered 404: no single port holds the guest\'s source address on the router/network the proxy named. From the guest, an unknown address and a proxy naming a stale id look the same, so the proxy and instance hops stay not judged.',
+    mechanism: M.agent,
+    releases: ALL,
+  }),
+  entry('GUEST_METADATA_ON_LINK_ANSWERED', 'guest-route', 'warn', '169.254.169.254 answers on-link, without a /32', {
+    confirm: ['ip route get 169.254.169.254', 'ip neigh show 169.254.169.254'],
+    fix: {commands: ["echo 'NOZEROCONF=yes' >> /etc/sysconfig/network"], text: 'It works because the DHCP/OVN metadata port holds 169.254.169.254 and answers ARP on this network; on a routed network nothing would. Ask DHCP for option 121 (or drop the zeroconf route) so the /32 is used.'},
+    meaning: 'The guest reaches 169.254.169.254 on-link through the zeroconf 169.254.0.0/16 route and it answered: the network has a DHCP or OVN metadata port holding the address.',
+    mechanism: M.probe,
+    releases: ALL,
+  }),
 
   // ── guest-arp ─────────────────────────────────────────────────────────────────────────────
   entry('GUEST_ARP_OK', 'guest-arp', 'pass', 'the next hop answers ARP', {
@@ -837,7 +867,7 @@ export const CATALOGUE: readonly CodeEntry[] = [
     mechanism: `${M.haproxyPages} nova uses the same text for a failed instance lookup.`,
     releases: 'neutron up to 2024.1 for nova-down; all releases for agent exceptions.',
   }),
-  entry('METADATA_500', 'agent', 'fail', 'HTTP 500 with an unrecognised body', {
+  entry('METADATA_500', 'any', 'info', 'HTTP 500 with an unrecognised body', {
     confirm: C.agentLog,
     fix: {commands: ['mdctl doctor'], text: 'Read the metadata agent and nova metadata logs at the time of the request.'},
     meaning: 'A 500 whose body is none of the known haproxy, agent or nova texts.',
@@ -923,7 +953,7 @@ export const CATALOGUE: readonly CodeEntry[] = [
     mechanism: `${M.haproxyPages} neutron 2024.2+ passes 502/503/504 from nova through.`,
     releases: 'neutron 2024.2 (25.0.0) and later pass it through.',
   }),
-  entry('PROXY_GATEWAY_TIMEOUT', 'nova', 'fail', "haproxy gave up waiting: nova is slow", {
+  entry('PROXY_GATEWAY_TIMEOUT', 'any', 'info', 'haproxy gave up waiting for the agent', {
     confirm: ['time curl -sS http://$NOVA_HOST:8775/', ...C.agentLog],
     fix: {commands: ['mdctl doctor'], text: "Find why nova's metadata API is slow or hanging (its workers, the database, the cell)."},
     meaning: 'haproxy answered 504 after \'timeout server\' (32 s); the agent waits up to 60 s for nova, so a slow nova shows up here.',
@@ -1009,7 +1039,7 @@ export const CATALOGUE: readonly CodeEntry[] = [
     mechanism: M.novaProxy,
     releases: ALL,
   }),
-  entry('METADATA_403', 'signature', 'fail', 'HTTP 403 with an unrecognised body', {
+  entry('METADATA_403', 'any', 'info', 'HTTP 403 with an unrecognised body', {
     confirm: F.secret,
     fix: {commands: ['mdctl doctor'], text: 'nova answers 403 only for a bad signature: compare the shared secrets.'},
     meaning: 'A 403 whose body is none of the known texts.',

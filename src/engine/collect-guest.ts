@@ -1,4 +1,4 @@
-import {GUEST_EVIDENCE, GUEST_PATHS, type GuestKey} from '../evidence/guest.js'
+import {GUEST_EVIDENCE, GUEST_PATHS, type GuestKey, wgetNeedsRawFetch} from '../evidence/guest.js'
 import type {Capture} from '../sources/capture.js'
 import type {GuestSource} from '../sources/guest.js'
 import {absent} from '../sources/source.js'
@@ -36,7 +36,14 @@ export async function collectGuest(source: GuestSource, opts: GuestOptions, prog
       progress(`GET http://169.254.169.254${path}`)
       const c = await source.guest('probe.guest-http', path)
       keep(c)
-      const answered = c.exitCode === 0 || /^\s*HTTP\/\d/m.test(c.stderr)
+      let answered = c.exitCode === 0 || /^\s*HTTP\/\d/m.test(c.stderr)
+      if (wgetNeedsRawFetch(c)) {
+        // wget hid the body or whether it connected: the same GET, raw, through nc
+        progress(`GET http://169.254.169.254${path} again with nc`)
+        const raw = await source.guest('probe.guest-http-raw', path)
+        keep(raw)
+        answered ||= raw.exitCode === 0 && /^HTTP\/\d/.test(raw.stdout)
+      }
       if (!answered && c.exitCode !== 127) unreachable = `GET ${path} got no HTTP answer (exit ${c.exitCode})`
     }
     keep(await source.guest('guest.neigh', 'after-probe'))

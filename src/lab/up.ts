@@ -6,7 +6,6 @@ import {chmod, mkdir, readdir, readFile, writeFile} from 'node:fs/promises'
 import {createServer} from 'node:net'
 import {dirname, resolve} from 'node:path'
 
-import {renderNeutronHaproxyConfig} from '../lib/neutron-haproxy-template.js'
 import * as configs from './config-files.js'
 import {startDaemon} from './daemon-launch.js'
 import {DHCLIENT_SCRIPT, dhclientArgv, dhclientConf} from './dhclient.js'
@@ -28,11 +27,8 @@ import {
   HOST_LINK,
   labPaths,
   METADATA_IP,
-  METADATA_PORT_ROUTER,
   NET_NETNS,
   newIds,
-  proxyConfFile,
-  proxyPidFile,
   routerNetns,
   BRIDGE_PORTS,
   WRONG_NOVA_HOST,
@@ -41,6 +37,7 @@ import {
 } from './plan.js'
 import {preflight} from './preflight.js'
 import {isAlive, readPidFile, waitFor} from './processes.js'
+import {labProxy, labRouterRules, METADATA_V6_IP} from './proxy-config.js'
 import {routerIptablesRestore} from './router-iptables.js'
 import {run} from './run.js'
 import {findScenario, DEFAULT_SCENARIO, SCENARIOS, resolveSpec, scenarioPaths, type LabPath, type LabSpec} from './scenarios.js'
@@ -192,7 +189,11 @@ async function build(spec: LabSpec, state: LabState, p: LabPaths): Promise<void>
   await addAddress(dhcpNs, tap, `${DHCP_PORT_IP}/24`)
   // DeviceManager.setup adds the metadata address whenever isolated metadata is on
   if (spec.isolatedMetadata) await addAddress(dhcpNs, tap, `${METADATA_IP}/32`)
+  // ... and fe80::a9fe:a9fe/64 too when IPv6 is on; haproxy binds it once DAD is done
+  const v6Metadata = spec.isolatedMetadata && (await exists('/proc/sys/net/ipv6'))
+  if (v6Metadata) await addAddress(dhcpNs, tap, `${METADATA_V6_IP}/64`)
   await linkUp(dhcpNs, tap)
+  if (v6Metadata) await waitDad(dhcpNs, tap)
 
   if (spec.path === 'router') await buildRouter(spec, ids, netns)
 
@@ -211,7 +212,7 @@ async function buildRouter(spec: LabSpec, ids: LabIds, netns: (name: string) => 
   await addAddress(ns, qr, `${GATEWAY_IP}/24`)
   await linkUp(ns, qr)
   await run(['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1'], {netns: ns})
-  await run(['iptables-restore'], {input: routerIptablesRestore({metadataPort: METADATA_PORT_ROUTER, natRedirect: spec.natRedirect}), netns: ns})
+  await run(['iptables-restore'], {input: routerIptablesRestore(labRouterRules(spec, ids)), netns: ns})
 }
 
 type Started = (role: string, pid: number, ns?: string) => Promise<void>
@@ -253,28 +254,20 @@ async function startBackends(spec: LabSpec, state: LabState, p: LabPaths, starte
 }
 
 async function startProxy(spec: LabSpec, ids: LabIds, p: LabPaths, started: Started): Promise<void> {
-  if (spec.path === 'dhcp' && !spec.isolatedMetadata) return
-  const router = spec.path === 'router'
-  const ownId = router ? ids.router : ids.network
-  const ns = router ? routerNetns(ids) : dhcpNetns(ids)
-  const v6 = await exists('/proc/sys/net/ipv6')
-  const conf = proxyConfFile(p, ownId)
-  const pidFile = proxyPidFile(p, ownId)
-  const text = renderNeutronHaproxyConfig({
-    bind: router ? (v6 ? `:::${METADATA_PORT_ROUTER}` : `0.0.0.0:${METADATA_PORT_ROUTER}`) : `${METADATA_IP}:80`,
-    group: 'root',
-    id: spec.proxyResourceId === 'stale' ? ids.staleResource : ownId,
-    kind: router ? 'router' : 'network',
-    pidfile: pidFile,
-    socketPath: p.defaultSocket,
-    user: 'root',
-  })
-  await writeFile(conf, text, {mode: 0o644})
-  await run(['haproxy', '-f', conf], {netns: ns})
-  const pid = await daemonPid('haproxy', pidFile)
-  await started(router ? 'haproxy-router' : 'haproxy-dhcp', pid, ns)
+  const proxy = labProxy(spec, ids, p, await exists('/proc/sys/net/ipv6'))
+  if (proxy === undefined) return
+  await writeFile(proxy.conf, proxy.text, {mode: 0o644})
+  await run(['haproxy', '-f', proxy.conf], {netns: proxy.netns})
+  const pid = await daemonPid('haproxy', proxy.pidFile)
+  await started(spec.path === 'router' ? 'haproxy-router' : 'haproxy-dhcp', pid, proxy.netns)
   // killed from outside: neutron's process monitor would find the pid file pointing at nothing
   if (spec.proxy === 'killed') await killHard(pid)
+}
+
+/** neutron waits for Duplicate Address Detection before haproxy binds the IPv6 metadata address. */
+async function waitDad(ns: string, dev: string): Promise<void> {
+  const done = await waitFor(10_000, async () => ((await run(['ip', '-6', 'addr', 'show', 'dev', dev, 'tentative'], {netns: ns})).stdout.trim() === '' ? true : undefined))
+  if (done === undefined) throw new LabError(`${METADATA_V6_IP} on ${dev} stayed tentative (duplicate address detection did not finish)`)
 }
 
 async function startGuest(spec: LabSpec, p: LabPaths, started: Started): Promise<void> {

@@ -6,8 +6,11 @@
  * Sources: neutron master `neutron/common/metadata.py` METADATA_HAPROXY_GLOBAL +
  * `agent/metadata/driver_base.py` _UNLIMITED_CONFIG_TEMPLATE + the `_HEADER_CONFIG_TEMPLATE` of
  * `agent/metadata/driver.py` (del-header + set-header) or `agent/ovn/metadata/driver.py`
- * (add-header X-OVN-Network-ID); `release: 'pike'` is neutron 11.0.0's single template
- * (no log-tag, no nbthread, one add-header).
+ * (add-header X-OVN-Network-ID); `release: 'zed'` is neutron 21.0.0's (Debian 12's package)
+ * `_HAPROXY_CONFIG_TEMPLATE` of `agent/metadata/driver.py` and `agent/ovn/metadata/driver.py`
+ * (no nbthread; the header lines follow the server line directly; the OVN one has no IPv6 bind
+ * line); `release: 'pike'` is neutron 11.0.0's single template (no log-tag, no nbthread, one
+ * add-header).
  *
  * Differences from neutron, on purpose: `user`/`group` lines are left out when not given (neutron
  * always writes them, resolved from the agent's euid/egid), so a test can run `haproxy -c` without
@@ -28,7 +31,7 @@ export interface NeutronHaproxyOptions {
   pidfile: string
   user?: string
   group?: string
-  release?: 'master' | 'pike'
+  release?: 'master' | 'zed' | 'pike'
   logLevel?: 'info' | 'debug'
   /** neutron always daemonises haproxy; a foreground run (tests, benches) leaves the line out */
   daemon?: boolean
@@ -82,6 +85,16 @@ function renderMaster(opts: NeutronHaproxyOptions, level: string): string {
   return global + defaultsSection(opts) + listen + headerLines(opts.kind, opts.id)
 }
 
+function renderZed(opts: NeutronHaproxyOptions, level: string): string {
+  if (opts.kind === 'ovn-network' && opts.bindV6Line) throw new Error('renderNeutronHaproxyConfig: the Zed OVN template has no IPv6 bind line')
+  const global =
+    `\nglobal\n    log         /dev/log local0 ${level}\n    log-tag     haproxy-metadata-proxy-${opts.id}\n` + ownerLines(opts) + `    maxconn     1024\n    pidfile     ${opts.pidfile}\n` + daemonLine(opts)
+  if (opts.kind === 'ovn-network') return global + defaultsSection(opts) + `\nlisten listener\n    bind ${opts.bind}\n    server metadata ${opts.socketPath}\n    http-request add-header X-OVN-Network-ID ${opts.id}\n`
+  const [keep, drop] = opts.kind === 'router' ? ['Router', 'Network'] : ['Network', 'Router']
+  const listen = `\nlisten listener\n    bind ${opts.bind}\n    ${opts.bindV6Line ?? ''}\n    server metadata ${opts.socketPath}\n    http-request del-header X-Neutron-${drop}-ID\n    http-request set-header X-Neutron-${keep}-ID ${opts.id}\n`
+  return global + defaultsSection(opts) + listen
+}
+
 function renderPike(opts: NeutronHaproxyOptions, level: string): string {
   if (opts.kind === 'ovn-network') throw new Error('renderNeutronHaproxyConfig: neutron 11.0.0 (Pike) has no OVN metadata driver')
   if (opts.bindV6Line) throw new Error('renderNeutronHaproxyConfig: the Pike template has no IPv6 bind line')
@@ -96,5 +109,6 @@ export function renderNeutronHaproxyConfig(opts: NeutronHaproxyOptions): string 
   for (const [name, value] of Object.entries(opts)) checkValue(name, typeof value === 'string' ? value : undefined)
   for (const [name, value] of Object.entries(opts.timeouts ?? {})) if (!Number.isFinite(value) || value <= 0) throw new Error(`renderNeutronHaproxyConfig: timeout ${name} must be a positive number`)
   const level = opts.logLevel ?? 'info'
-  return opts.release === 'pike' ? renderPike(opts, level) : renderMaster(opts, level)
+  if (opts.release === 'pike') return renderPike(opts, level)
+  return opts.release === 'zed' ? renderZed(opts, level) : renderMaster(opts, level)
 }

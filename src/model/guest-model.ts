@@ -72,12 +72,31 @@ export function splitLeaseFiles(text: string): LeaseFile[] {
   return out
 }
 
-export function guestProbe(c: Capture | undefined, path: string): Parsed<GuestProbe> {
+export function guestProbe(c: Capture | undefined, path: string, raw?: Capture): Parsed<GuestProbe> {
   const key = `probe.guest-http[${path}]`
   if (!c) return {key, ok: false, reason: `${key} was not collected`}
-  if (c.exitCode === -1) return {capture: c, key, ok: false, reason: `${key}: ${c.stderr || 'not collected'}`}
-  const tool = c.argv[0] === 'sh' ? 'nc' : (c.argv[0] ?? '?')
+  // -1: not run, or ended by our time limit (then it is evidence: a probe that hung)
+  if (c.exitCode === -1 && c.failure !== 'timeout') return {capture: c, key, ok: false, reason: `${key}: ${c.stderr || 'not collected'}`}
   if (c.failure === 'not-found' || c.exitCode === 127) return {capture: c, key, ok: false, reason: `${key}: no HTTP client in the guest (curl, wget and nc all missing)`}
+  const first = readProbe(c, path)
+  // wget keeps no body of an error answer and busybox wget does not say whether it connected:
+  // the same GET sent raw with nc, when it was made, tells what wget could not
+  const again = raw && raw.exitCode !== 127 && raw.failure !== 'not-found' ? readProbe(raw, path) : undefined
+  if (!again || c.argv[0] !== 'wget') return first
+  const bodyless = first.value.kind === 'response' && first.value.response.status >= 400 && first.value.response.body.trim() === ''
+  const phaseUnknown = first.value.kind === 'failed' && first.value.failure.kind === 'timeout' && first.value.failure.phase === undefined
+  if (bodyless && again.value.kind === 'response' && again.value.response.status === (first.value.kind === 'response' ? first.value.response.status : 0)) {
+    return {...again, value: {...again.value, tool: 'wget, body read with nc'}}
+  }
+  if (phaseUnknown) return {...again, value: {...again.value, tool: 'wget, then nc'}}
+  return first
+}
+
+type ReadProbe = Extract<Parsed<GuestProbe>, {ok: true}>
+
+/** One probe capture as a response or a classified failure. */
+function readProbe(c: Capture, path: string): ReadProbe {
+  const tool = c.argv[0] === 'sh' ? 'nc' : (c.argv[0] ?? '?')
   const base = {capture: c, key: evidenceId(c), ok: true as const, origin: c.origin}
   const ms = c.durationMs
   try {
@@ -89,8 +108,16 @@ export function guestProbe(c: Capture | undefined, path: string): Parsed<GuestPr
   } catch {
     // fall through: no parsable response is a failure to classify
   }
-  const failure = c.failure === 'timeout' ? {detail: `no answer in ${ms} ms`, kind: 'timeout' as const} : classifyProbeFailure(c.exitCode, c.stderr || c.stdout, tool === 'curl' || tool === 'wget' ? tool : 'nc')
+  const kind = tool === 'curl' || tool === 'wget' ? tool : 'nc'
+  // killed by our own time limit: what the tool printed so far may still say whether it connected
+  const said = classifyProbeFailure(c.exitCode, c.stderr || c.stdout, kind, ms)
+  const failure = c.failure === 'timeout' && said.kind !== 'no-answer' && said.phase === undefined ? {detail: `no answer in ${ms} ms${said.kind === 'other' && said.detail ? ` (last said: ${said.detail})` : ''}`, kind: 'timeout' as const} : said
   return {...base, value: {exitCode: c.exitCode, failure, kind: 'failed', ms, path, tool}}
+}
+
+/** The first probe that got an HTTP answer: proof that route and ARP to 169.254.169.254 work. */
+export function answeredProbe(m: Pick<GuestModel, 'probes'>): Extract<Parsed<GuestProbe>, {ok: true}> | undefined {
+  return m.probes.find((p): p is Extract<Parsed<GuestProbe>, {ok: true}> => p.ok && p.value.kind === 'response')
 }
 
 export function buildGuestModel(col: GuestCollection): GuestModel {
@@ -108,7 +135,7 @@ export function buildGuestModel(col: GuestCollection): GuestModel {
     leases: parseCapture(get('guest.leases'), 'guest.leases', splitLeaseFiles),
     neigh: parseCapture(neighCap, 'guest.neigh', neighCap ? (t) => [...neighParser(neighCap)(t)] : () => []),
     passive: !col.probed,
-    probes: col.probed ? GUEST_PATHS.map((p) => guestProbe(get('probe.guest-http', p), p)) : [],
+    probes: col.probed ? GUEST_PATHS.map((p) => guestProbe(get('probe.guest-http', p), p, get('probe.guest-http-raw', p))) : [],
     routeGet: routeGetOf(get('guest.route-get')),
     routes: parseCapture(routesCap, 'guest.ip-route', routesCap ? (t) => [...routeParser(routesCap)(t)] : () => []),
     sysconfigNetwork: parseOptionalFile(get('guest.sysconfig-network'), 'guest.sysconfig-network', parseShellVars),

@@ -110,6 +110,31 @@ export function parseCloudInitLog(text: string): CloudInitLog {
   return log
 }
 
+export type CloudInitCause =
+  | {kind: 'status'; status: number}
+  | {kind: 'connect-timeout' | 'read-timeout' | 'refused' | 'no-route' | 'unreachable' | 'other'}
+
+// The HTTP status contexts cloud-init writes (url_helper.wait_for_url: `bad status code [403]`,
+// `empty response [403]`; requests' HTTPError inside `request error [...]`: `403 Client Error:
+// Forbidden for url: …`; old releases: `http error [403]`). Nothing else in a line is a status:
+// object addresses (`object at 0x7f403…`), ports and timeouts carry digits too.
+const STATUS_IN_REASON = /(?:bad status code|empty response|http error) \[(\d{3})\]|(?:^|\[)(\d{3}) (?:Client|Server) Error: /
+
+/** What a failure reason of cloud-init says happened, from the texts cloud-init and urllib3 write. */
+export function cloudInitCause(reason: string): CloudInitCause {
+  const text = reason.slice(0, MAX_LINE_LENGTH)
+  const s = STATUS_IN_REASON.exec(text)
+  if (s) return {kind: 'status', status: Number(s[1] ?? s[2])}
+  // urllib3: ConnectTimeoutError(…, 'Connection to 169.254.169.254 timed out. (connect timeout=50.0)');
+  // ReadTimeoutError("HTTPConnectionPool(…): Read timed out. (read timeout=50.0)")
+  if (/Read timed out/.test(text)) return {kind: 'read-timeout'}
+  if (/ConnectTimeoutError|connect timeout=|Connection to \S+ timed out/.test(text)) return {kind: 'connect-timeout'}
+  if (/\[Errno 111\]|Connection refused/.test(text)) return {kind: 'refused'}
+  if (/\[Errno 113\]|No route to host/.test(text)) return {kind: 'no-route'}
+  if (/\[Errno 101\]|Network is unreachable/.test(text)) return {kind: 'unreachable'}
+  return {kind: 'other'}
+}
+
 // cloud-init 22.x logs `Calling 'None' failed` when the request raised; urllib3's message
 // still names host, port and path.
 function urlFromReason(reason: string): string | undefined {

@@ -39,7 +39,7 @@
  *   defect. `.warnings` names each.
  */
 import {clip, withWarnings, type WithWarnings} from './guest-addr.js'
-import {parseClassfulRoutes, parseRouteOption, splitAddresses, type DecodedRoutes, type Lease} from './guest-dhcp-routes.js'
+import {parseClassfulRoutes, parseRouteOption, setMtu, splitAddresses, type DecodedRoutes, type Lease} from './guest-dhcp-routes.js'
 import {assertText, ParseError} from './errors.js'
 
 export {decodeRfc3442} from './guest-dhcp-routes.js'
@@ -149,6 +149,7 @@ function applyStatement(lease: Lease, stmt: Token[], n: number, warnings: string
   else if (name.text === 'static-routes') decode('staticRoutes', parseClassfulRoutes(optValue))
   else if (name.text === 'routers') lease.routers = splitAddresses(optValue)
   else if (name.text === 'dhcp-server-identifier') lease.serverId = optValue
+  else if (name.text === 'interface-mtu') setMtu(lease, optValue)
 }
 
 function unquote(s: string): string {

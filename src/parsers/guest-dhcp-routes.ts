@@ -34,6 +34,8 @@ export interface Lease {
   /** option 33 (classful static routes), decoded */
   staticRoutes?: StaticRoute[]
   serverId?: string
+  /** option 26 interface-mtu (OVN hands out 1442 on geneve networks) */
+  mtu?: number
   /** as the client wrote it (dhclient `6 2026/11/21 10:06:45`, NM epoch seconds) */
   expire?: string
   /** `dhclient`, `networkd-env`, `networkd-json`, `nmcli`, `dhcpcd` */
@@ -160,6 +162,12 @@ function classfulPrefix(ip: string): number {
   return hostBits ? 32 : prefix
 }
 
+/** option 26 as written (`1442`); anything but a plausible MTU is left out */
+export function setMtu(lease: Lease, value: string): void {
+  const n = /^\d{2,5}$/.test(value.trim()) ? Number(value.trim()) : Number.NaN
+  if (n >= 68 && n <= 65535) lease.mtu = n
+}
+
 /** `10.0.0.1 10.0.0.3` or `10.0.0.1,10.0.0.3` → addresses. */
 export function splitAddresses(value: string): string[] {
   return value.split(/[\s,]+/).filter((t) => t !== '')
@@ -187,6 +195,9 @@ export function applyNamedOption(lease: Lease, name: string, value: string, warn
       break
     case 'dhcp_server_identifier':
       lease.serverId = value
+      break
+    case 'interface_mtu':
+      setMtu(lease, value)
       break
     case 'expiry':
       lease.expire = value

@@ -40,7 +40,7 @@
  */
 import {clip, isIPv4Address, splitLines, withWarnings} from './guest-addr.js'
 import {isRecord, num} from './guest-json.js'
-import {parseRouteOption, splitAddresses, type DecodedRoutes, type Lease, type StaticRoute} from './guest-dhcp-routes.js'
+import {parseRouteOption, setMtu, splitAddresses, type DecodedRoutes, type Lease, type StaticRoute} from './guest-dhcp-routes.js'
 import {assertText, ParseError} from './errors.js'
 import type {Leases} from './guest-dhclient-lease.js'
 
@@ -73,6 +73,7 @@ function fromEnv(text: string): Leases {
     if (key === 'ADDRESS') lease.address = value
     else if (key === 'ROUTER') lease.routers = splitAddresses(value)
     else if (key === 'SERVER_ADDRESS') lease.serverId = value
+    else if (key === 'MTU') setMtu(lease, value)
     else if (key === 'CLASSLESS_ROUTES' || key === 'ROUTES') decode('classlessRoutes', parseRouteOption(value))
     else if (key === 'STATIC_ROUTES') decode('staticRoutes', parseRouteOption(value))
   }

@@ -1,6 +1,6 @@
 import {hostname} from 'node:os'
 
-import {GUEST_EVIDENCE, type GuestKey, leasesAlternatives, probeAlternatives} from '../evidence/guest.js'
+import {GUEST_EVIDENCE, type GuestKey, leasesAlternatives, probeAlternatives, rawProbeArgv} from '../evidence/guest.js'
 import {USER_AGENT} from '../version.js'
 import type {Capture} from './capture.js'
 import {execCapture} from './exec.js'
@@ -82,12 +82,14 @@ export class LiveGuestSource implements GuestSource {
   }
 
   async guest(key: GuestKey, param?: string): Promise<Capture> {
-    const alternatives = key === 'probe.guest-http' ? probeAlternatives(param ?? '/', USER_AGENT) : key === 'guest.leases' && this.leaseFiles.length ? leasesAlternatives(this.leaseFiles) : GUEST_EVIDENCE[key].alternatives
-    const fall = key === 'probe.guest-http' ? 'missing' : GUEST_EVIDENCE[key].fallThrough
+    const probe = key === 'probe.guest-http' || key === 'probe.guest-http-raw'
+    const alternatives =
+      key === 'probe.guest-http' ? probeAlternatives(param ?? '/', USER_AGENT) : key === 'probe.guest-http-raw' ? [rawProbeArgv(param ?? '/', USER_AGENT)] : key === 'guest.leases' && this.leaseFiles.length ? leasesAlternatives(this.leaseFiles) : GUEST_EVIDENCE[key].alternatives
+    const fall = probe ? 'missing' : GUEST_EVIDENCE[key].fallThrough
     let last: Capture | undefined
     for (const argv of alternatives) {
       const run = this.ssh ? sshArgv(this.ssh, argv) : argv
-      const c = await execCapture(key, param, run, this.origin, {logicalArgv: argv, timeoutMs: key === 'probe.guest-http' ? 9000 : 15_000})
+      const c = await execCapture(key, param, run, this.origin, {logicalArgv: argv, timeoutMs: probe ? 9000 : 15_000})
       if (this.ssh && c.exitCode === 255 && !c.stdout) return {...c, failure: 'error', stderr: `ssh: ${c.stderr.trim()}`}
       last = key === 'guest.env' || key === 'guest.etc-environment' ? proxyVarsOnly(c) : c
       const usable = c.exitCode === 0 && !c.failure

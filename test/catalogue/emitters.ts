@@ -58,6 +58,8 @@ export function scanEmitters(): Emitted {
     const lineOf = (i: number): string => `${rel}:${text.slice(0, i).split('\n').length}`
     const inChecks = rel.startsWith('src/checks/')
     if (inChecks) for (const m of text.matchAll(SNAKE)) add(m[1]!, lineOf(m.index))
+    // the classifier's answers that name no hop: unattributed('CODE', …)
+    if (!inChecks) for (const m of text.matchAll(/\bunattributed\(\s*'([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)'/g)) add(m[1]!, lineOf(m.index))
     for (const m of text.matchAll(/\bcode:\s*/g)) {
       const at = m.index + m[0].length
       const expr = expressionAt(text, at).trim()

@@ -121,17 +121,19 @@ describe('lab router rules', () => {
     '-A neutron-l3-agent-PREROUTING -d 169.254.169.254/32 -i qr-+ -p tcp -m tcp --dport 80 -j REDIRECT --to-ports 9697',
     '-A neutron-l3-agent-INPUT -m mark --mark 0x1/0xffff -j ACCEPT',
     '-A neutron-l3-agent-INPUT -p tcp -m tcp --dport 9697 -j DROP',
-    '-A neutron-l3-agent-scope -m mark --mark 0x1/0xffff -j DROP',
+    // the metadata mark DROP that RouterInfo adds to `scope` is gone once the port's address
+    // scope is processed (the chain is emptied): the port's own rule is there instead
+    '-A neutron-l3-agent-scope -o qr-1ab01ab0-aa -m mark ! --mark 0x4000000/0xffff0000 -j DROP',
     '-A neutron-l3-agent-PREROUTING -d 169.254.169.254/32 -i qr-+ -p tcp -m tcp --dport 80 -j MARK --set-xmark 0x1/0xffff',
   ]
 
   it('carry the l3 agent metadata rules verbatim in wrapped chains', () => {
-    const lines = routerIptablesRestore({metadataPort: 9697, natRedirect: true}).split('\n')
+    const lines = routerIptablesRestore({internalDevice: 'qr-1ab01ab0-aa', metadataPort: 9697, natRedirect: true}).split('\n')
     for (const r of NEUTRON_RULES) expect(lines).toContain(r)
   })
 
   it('redirect-missing drops only the nat REDIRECT', () => {
-    const lines = routerIptablesRestore({metadataPort: 9697, natRedirect: false}).split('\n')
+    const lines = routerIptablesRestore({internalDevice: 'qr-1ab01ab0-aa', metadataPort: 9697, natRedirect: false}).split('\n')
     expect(lines.some((l) => l.includes('REDIRECT'))).toBe(false)
     for (const r of NEUTRON_RULES.filter((x) => !x.includes('REDIRECT'))) expect(lines).toContain(r)
   })

@@ -1,6 +1,7 @@
 import type {Check} from '../../engine/check.js'
 import {ev} from '../../engine/parsed.js'
-import type {GuestModel} from '../../model/guest-model.js'
+import {isIPv4Address} from '../../parsers/guest-addr.js'
+import {answeredProbe, type GuestModel} from '../../model/guest-model.js'
 
 /** The next hop towards 169.254.169.254 (the gateway, or the address itself when on-link) answers ARP. */
 export const guestNextHopArp: Check<GuestModel> = {
@@ -21,6 +22,12 @@ export const guestNextHopArp: Check<GuestModel> = {
       return
     }
     const state = n.state.toUpperCase()
+    const answered = answeredProbe(m)
+    if ((state === 'INCOMPLETE' || state === 'FAILED') && answered) {
+      // an HTTP answer came back: the entry is stale or was caught mid-resolution
+      out.pass({code: 'GUEST_ARP_OK', evidence: [ev(answered, `GET ${answered.value.path} got an HTTP answer`), ev(m.neigh, `${n.ip} ${state}`)], subject, summary: `next hop ${hop} answered (the probe got through; its neighbour entry reads ${state})`})
+      return
+    }
     if (state === 'INCOMPLETE' || state === 'FAILED') {
       const onLink = !g.gateway
       out.fail({
@@ -28,7 +35,7 @@ export const guestNextHopArp: Check<GuestModel> = {
         evidence: [ev(m.neigh, `${n.ip}${n.dev ? ` dev ${n.dev}` : ''} ${state}`)],
         fix: onLink
           ? {commands: ['ip route get 169.254.169.254', "echo 'NOZEROCONF=yes' >> /etc/sysconfig/network"], text: '169.254.169.254 is treated as on-link and nothing on the segment answers ARP for it: route it via the gateway (remove the zeroconf route, or get the option-121 host route).'}
-          : {commands: [`arping -c 3 -I ${g.dev ?? 'eth0'} ${hop}`, 'openstack port show <port> -c status -c binding_vif_type'], text: `The gateway ${hop} does not answer ARP: its router/DHCP port is down, not bound on this host, or port security drops the guest.`},
+          : {commands: [`arping -c 3 -I ${g.dev ?? 'eth0'} ${hop}`, ...(isIPv4Address(hop) ? [`openstack port list --fixed-ip ip-address=${hop} --long`] : [])], text: `The gateway ${hop} does not answer ARP: its router/DHCP port is down, not bound on this host, or port security drops the guest.`},
         subject,
         summary: onLink ? 'nothing answers ARP for 169.254.169.254 itself' : `the next hop ${hop} does not answer ARP (${state})`,
       })

@@ -1,9 +1,9 @@
 import {type Check, NotEvaluated} from '../../engine/check.js'
 import {ev, type Parsed} from '../../engine/parsed.js'
 import type {RouteGet} from '../../parsers/guest-ip-route-get.js'
-import {cidrContains} from '../../parsers/guest-addr.js'
+import {cidrContains, isIPv4Address} from '../../parsers/guest-addr.js'
 import {pickRoute, type Route} from '../../parsers/guest-ip-route.js'
-import type {GuestModel} from '../../model/guest-model.js'
+import {answeredProbe, type GuestModel} from '../../model/guest-model.js'
 
 const MD = '169.254.169.254'
 const ZEROCONF = '169.254.0.0/16'
@@ -68,15 +68,32 @@ export const guestMetadataRoute: Check<GuestModel> = {
       if (block?.addsZeroconfRoute) evidence.push(ev(m.ifupEth, `ifup-eth line ${block.line ?? '?'}: ${block.snippet ?? 'adds 169.254.0.0/16'}`))
       if (vars) evidence.push(ev(m.sysconfigNetwork, `NOZEROCONF=${vars.NOZEROCONF ?? '(unset)'}`))
       if (offered.length === 0 && m.leases.ok) evidence.push(ev(m.leases, 'no lease offers a 169.254.169.254/32 route'))
+      const zeroconfFix = zc ? [`echo 'NOZEROCONF=yes' >> /etc/sysconfig/network`, `ip route del ${ZEROCONF} dev ${zc.dev ?? g.dev ?? 'eth0'}   # immediate; NOZEROCONF keeps it away after ifup`] : []
+      // something on this segment holds 169.254.169.254 and answered: the route works (DHCP path)
+      const answered = onLinkAnswered(m, g.dev)
+      if (answered) {
+        out.warn({
+          code: 'GUEST_METADATA_ON_LINK_ANSWERED',
+          evidence: [...evidence, ev(answered.p, answered.what)],
+          fix: {
+            commands: zeroconfFix,
+            text: 'This works only because a port on this network holds 169.254.169.254 and answers ARP for it: the DHCP port with enable_isolated_metadata or force_metadata (or the OVN metadata port). On a network served by a router alone nothing answers ARP for 169.254.169.254 and metadata breaks; take the option-121 host route instead' + (zc ? ' and drop the zeroconf route (NOZEROCONF=yes).' : '.'),
+          },
+          subject: `guest ${g.dev ?? ''}`.trim(),
+          summary: `169.254.169.254 is reached on-link${zc ? ` through the zeroconf route ${describe(zc)}` : ''}, with no /32 host route, and it answers ARP (${answered.what}): the port that holds 169.254.169.254 is on this segment`,
+        })
+        return
+      }
+      const gw = routes.find((r) => r.dst === '0.0.0.0/0' && r.gateway)?.gateway
       out.fail({
         code: zc ? 'GUEST_ZEROCONF_ROUTE' : 'GUEST_METADATA_ON_LINK',
         evidence,
         fix: zc
           ? {
-              commands: ["echo 'NOZEROCONF=yes' >> /etc/sysconfig/network", `ip route del ${ZEROCONF} dev ${zc.dev ?? 'eth0'}   # immediate; NOZEROCONF keeps it away after ifup`],
+              commands: zeroconfFix,
               text: 'The initscripts zeroconf route makes 169.254.169.254 on-link, so the guest ARPs for it and nobody answers on a router path. Set NOZEROCONF (any non-empty value) in /etc/sysconfig/network, or have DHCP push a 169.254.169.254/32 host route (option 121), which wins by longest prefix.',
             }
-          : {commands: [`ip route replace ${MD}/32 via <gateway> dev ${g.dev ?? 'eth0'}`], text: 'A route makes the metadata address on-link: unless the DHCP/OVN port answers ARP for it on this segment, requests go nowhere. Route it via the gateway or the DHCP port instead.'},
+          : {commands: gw ? [`ip route replace ${MD}/32 via ${gw} dev ${g.dev ?? 'eth0'}`] : ['ip route'], text: 'A route makes the metadata address on-link: unless the DHCP/OVN port answers ARP for it on this segment, requests go nowhere. Route it via the gateway or the DHCP port instead.'},
         subject: `guest ${g.dev ?? ''}`.trim(),
         summary: zc ? `169.254.169.254 is reached on-link through the zeroconf route ${describe(zc)}, with no /32 host route` : `${MD} is on-link (no gateway)`,
       })
@@ -89,13 +106,16 @@ export const guestMetadataRoute: Check<GuestModel> = {
     const offered = offeredMetadataRoutes(m).filter((o) => o.option === '121')
     if (offered.length > 0 && !host) {
       const o = offered[0]!
-      out.warn({code: 'GUEST_LEASE_ROUTE_NOT_INSTALLED', evidence: [ev(m.leases, `${o.source}: 169.254.169.254/32 via ${o.gateway}`)], fix: {commands: ['grep -n rfc3442 /etc/dhcp/dhclient.conf', 'dhclient -r eth0; dhclient eth0'], text: "The lease offers a host route for metadata but it is not in the routing table: the DHCP client does not request or apply option 121 (dhclient.conf's rfc3442-classless-static-routes)."}, subject: `guest ${g.dev ?? ''}`.trim(), summary: `the lease offers 169.254.169.254/32 via ${o.gateway}, but the kernel uses ${kind}`})
+      out.warn({code: 'GUEST_LEASE_ROUTE_NOT_INSTALLED', evidence: [ev(m.leases, `${o.source}: 169.254.169.254/32 via ${o.gateway}`)], fix: {commands: ['grep -n rfc3442 /etc/dhcp/dhclient.conf', `dhclient -r ${g.dev ?? 'eth0'}; dhclient ${g.dev ?? 'eth0'}`], text: "The lease offers a host route for metadata but it is not in the routing table: the DHCP client does not request or apply option 121 (dhclient.conf's rfc3442-classless-static-routes)."}, subject: `guest ${g.dev ?? ''}`.trim(), summary: `the lease offers 169.254.169.254/32 via ${o.gateway}, but the kernel uses ${kind}`})
     }
     if (host && chosen?.gateway && g.gateway && chosen.gateway !== g.gateway && !cidrContains(chosen.dst, g.gateway)) {
       out.info({code: 'GUEST_ROUTE_TABLE_DIFFERS', subject: 'guest', summary: `ip route get says ${g.gateway}, the table says ${chosen.gateway} (policy routing?)`})
     }
   },
 }
+
+/** The guest's port, and through it its subnet's host routes and gateway, for an operator with the API. */
+const portLookup = (address: string | undefined): string[] => (address !== undefined && isIPv4Address(address) ? [`openstack port list --fixed-ip ip-address=${address} --long`] : ['openstack subnet list --long'])
 
 /** Option 121 without 0.0.0.0/0: RFC 3442 tells clients to ignore option 3, so the guest gets no default route. */
 export const guestLeaseRoute: Check<GuestModel> = {
@@ -114,7 +134,7 @@ export const guestLeaseRoute: Check<GuestModel> = {
       const cl = last.classlessRoutes ?? []
       const md = cl.find((r) => r.dst === `${MD}/32`)
       if (cl.length > 0 && !cl.some((r) => r.dst === '0.0.0.0/0') && (last.routers?.length ?? 0) > 0) {
-        out.warn({code: 'GUEST_121_WITHOUT_DEFAULT', evidence: [ev(m.leases, `option 121: ${cl.map((r) => `${r.dst} via ${r.gateway}`).join(', ')}; routers ${last.routers?.join(',')}`)], fix: {commands: ['openstack subnet show <subnet> -c host_routes -c gateway_ip'], text: 'With option 121 present, RFC 3442 clients ignore the router option: add 0.0.0.0/0 to the subnet host routes (neutron adds it when the subnet has a gateway).'}, subject, summary: 'option 121 has no 0.0.0.0/0 entry: RFC 3442 clients then ignore the router option and get no default route'})
+        out.warn({code: 'GUEST_121_WITHOUT_DEFAULT', evidence: [ev(m.leases, `option 121: ${cl.map((r) => `${r.dst} via ${r.gateway}`).join(', ')}; routers ${last.routers?.join(',')}`)], fix: {commands: portLookup(last.address), text: 'With option 121 present, RFC 3442 clients ignore the router option: add 0.0.0.0/0 to the subnet host routes (neutron adds it when the subnet has a gateway).'}, subject, summary: 'option 121 has no 0.0.0.0/0 entry: RFC 3442 clients then ignore the router option and get no default route'})
       }
       const leaseEv = ev(m.leases, cl.length ? `option 121: ${cl.map((r) => `${r.dst} via ${r.gateway}`).join(', ')}` : 'no option 121 in the lease')
       const stuck = noWayOut(m)
@@ -125,7 +145,7 @@ export const guestLeaseRoute: Check<GuestModel> = {
         out.fail({
           code: 'GUEST_NO_METADATA_ROUTE_FROM_DHCP',
           evidence: [leaseEv, ev(stuck.p, stuck.why)],
-          fix: {commands: ['mdctl doctor --network <network id>   # on the DHCP agent node', 'openstack subnet show <subnet> -c gateway_ip -c host_routes'], text: 'DHCP gave no route to 169.254.169.254 and nothing on the default path answers: on an isolated network the DHCP agent must serve metadata (dhcp_agent.ini enable_isolated_metadata = True), or attach the subnet to a router through its gateway IP.'},
+          fix: {commands: ['mdctl doctor   # on the DHCP agent node of this network', ...portLookup(last.address)], text: 'DHCP gave no route to 169.254.169.254 and nothing on the default path answers: on an isolated network the DHCP agent must serve metadata (dhcp_agent.ini enable_isolated_metadata = True), or attach the subnet to a router through its gateway IP.'},
           subject,
           summary: `no 169.254.169.254/32 route from DHCP, and the default path does not reach metadata (${stuck.why})`,
         })
@@ -134,8 +154,14 @@ export const guestLeaseRoute: Check<GuestModel> = {
   },
 }
 
-/** Evidence that the non-DHCP route to metadata leads nowhere: no route, a dead next hop, or no answer at all. */
+/**
+ * Evidence that the route to metadata leads nowhere: no route at all, or a next hop that never
+ * answered ARP. A probe that failed further along (refused, timed out after the gateway
+ * answered) is not such evidence: it maps to its own hop.
+ */
 function noWayOut(m: GuestModel): {p: Parsed<unknown>; why: string} | undefined {
+  // an HTTP answer came back: the way out works, whatever a table says
+  if (answeredProbe(m)) return undefined
   if (m.routeGet.ok && 'unreachable' in m.routeGet.value) return {p: m.routeGet, why: m.routeGet.value.unreachable}
   // on-link (the zeroconf route): the guest's own routing is at fault, guest-metadata-route says so
   if (m.routeGet.ok && !('unreachable' in m.routeGet.value) && m.routeGet.value.onLink) return undefined
@@ -144,10 +170,14 @@ function noWayOut(m: GuestModel): {p: Parsed<unknown>; why: string} | undefined 
     const n = m.neigh.value.find((x) => x.ip === hop)
     if (n && /^(INCOMPLETE|FAILED)$/i.test(n.state)) return {p: m.neigh, why: `next hop ${hop} ${n.state}`}
   }
-  const tried = m.probes.filter((p) => p.ok)
-  if (tried.length > 0 && tried.every((p) => p.ok && p.value.kind === 'failed' && p.value.failure.kind !== 'refused')) {
-    const first = tried[0]!
-    return {p: first, why: first.ok && first.value.kind === 'failed' ? `GET ${first.value.path}: ${first.value.failure.kind}` : 'no answer'}
-  }
+  return undefined
+}
+
+/** An answer from 169.254.169.254 itself while it is on-link: an HTTP response, or its neighbour entry resolved. */
+function onLinkAnswered(m: GuestModel, dev: string | undefined): {p: Parsed<unknown>; what: string} | undefined {
+  const n = m.neigh.ok ? m.neigh.value.find((x) => x.ip === MD && (!dev || !x.dev || x.dev === dev) && /^(REACHABLE|STALE|DELAY|PROBE|PERMANENT)/i.test(x.state)) : undefined
+  if (n) return {p: m.neigh, what: `${MD} is at ${n.lladdr ?? '?'} (${n.state})`}
+  const got = answeredProbe(m)
+  if (got?.value.kind === 'response') return {p: got, what: `GET ${got.value.path} answered HTTP ${got.value.response.status}`}
   return undefined
 }

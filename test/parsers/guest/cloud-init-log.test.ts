@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {MAX_LINES, parseCloudInitLog} from '../../../src/parsers/guest-cloud-init-log.js'
+import {cloudInitCause, MAX_LINES, parseCloudInitLog} from '../../../src/parsers/guest-cloud-init-log.js'
 import {expectParseError, sample} from './helpers.js'
 
 describe('parseCloudInitLog', () => {
@@ -71,5 +71,22 @@ describe('parseCloudInitLog', () => {
   it('gives an empty result for an empty log and refuses binary data', () => {
     expect(parseCloudInitLog(sample('cloud-init-log--empty.txt'))).toEqual({failures: [], noActiveMetadataService: false, givingUp: [], successReads: [], warnings: []})
     expectParseError(() => parseCloudInitLog(sample('cloud-init-log--binary.txt')), /binary/)
+  })
+
+  it('reads a status only where cloud-init writes one, never from addresses, ports or timeouts (real 22.4 url_helper lines)', () => {
+    const log = parseCloudInitLog(sample('cloud-init-log--22.4-statuses.txt'))
+    expect(log.failures.map((f) => cloudInitCause(f.reason))).toEqual([
+      {kind: 'status', status: 403},
+      {kind: 'status', status: 503},
+      {kind: 'connect-timeout'},
+      {kind: 'read-timeout'},
+      {kind: 'refused'},
+    ])
+    // the object address of a urllib3 error varies per run; one holding "403" is still a timeout
+    const timeout = log.failures[2]?.reason ?? ''
+    expect(cloudInitCause(timeout.replace(/0x[0-9a-f]+/, '0x7f4031a95950'))).toEqual({kind: 'connect-timeout'})
+    expect(cloudInitCause("request error [403 Client Error: Forbidden for url: http://169.254.169.254/openstack/2018-08-27/meta_data.json]")).toEqual({kind: 'status', status: 403})
+    expect(cloudInitCause('http error [404]')).toEqual({kind: 'status', status: 404})
+    expect(cloudInitCause('request error [port=8403 something]')).toEqual({kind: 'other'})
   })
 })

@@ -56,6 +56,15 @@ describe('parseRouteOption (every textual form of the same route list)', () => {
 })
 
 describe('parseDhclientLeases (lease files written by real dhclient 4.4.3 from real dnsmasq)', () => {
+  it('reads an OVN-style lease: 169.254.169.254/32 via the metadata port, not the gateway, and MTU 1442', () => {
+    const [lease] = parseDhclientLeases(sample('dhclient-lease--ovn-metadata-port.txt'))
+    expect(lease).toMatchObject({address: '10.44.0.10', iface: 'eth0', mtu: 1442, routers: ['10.44.0.1']})
+    expect(lease?.classlessRoutes).toEqual([
+      {dst: '169.254.169.254/32', gateway: '10.44.0.2'},
+      {dst: '0.0.0.0/0', gateway: '10.44.0.1'},
+    ])
+  })
+
   it('decodes the decimal rfc3442-classless-static-routes written with Debian dhclient.conf', () => {
     expect(capture('dhclient-lease--dnsmasq-rfc3442.txt').exitCode).toBe(0)
     const [lease, ...more] = parseDhclientLeases(sample('dhclient-lease--dnsmasq-rfc3442.txt'))

@@ -89,14 +89,18 @@ describe('classifyProbeFailure (real curl, wget and nc failures)', () => {
     ['probe-failure--curl-no-route-verbose.txt', 'curl', 'no-route', /No route to host/],
     ['probe-failure--curl-no-route.txt', 'curl', 'no-route', /ARP/],
     ['probe-failure--curl-unreachable-verbose.txt', 'curl', 'unreachable', /Network is unreachable/],
-    ['probe-failure--curl-timeout.txt', 'curl', 'timeout', /timed out/],
+    ['probe-failure--curl-timeout.txt', 'curl', 'no-answer', /with 0 bytes received/],
+    ['probe-failure--curl-no-answer-verbose.txt', 'curl', 'no-answer', /with 0 bytes received/],
+    ['probe-failure--curl-connect-timeout-verbose.txt', 'curl', 'timeout', /Connection timed out after/],
     ['probe-failure--curl-reset.txt', 'curl', 'reset', /Connection reset by peer/],
     ['probe-failure--curl-empty-reply.txt', 'curl', 'reset', /Empty reply/],
     ['probe-failure--curl-dns.txt', 'curl', 'dns', /Could not resolve host/],
     ['probe-failure--wget-refused.txt', 'wget', 'refused', /Connection refused/],
     ['probe-failure--wget-no-route.txt', 'wget', 'no-route', /No route to host/],
     ['probe-failure--wget-unreachable.txt', 'wget', 'unreachable', /Network is unreachable/],
-    ['probe-failure--wget-timeout.txt', 'wget', 'timeout', /timed out/],
+    ['probe-failure--wget-timeout.txt', 'wget', 'no-answer', /Read error/],
+    ['probe-failure--wget-connect-timeout.txt', 'wget', 'timeout', /failed: Connection timed out/],
+    ['probe-failure--nc-busybox-connect-timeout.txt', 'nc', 'timeout', /timed out/],
     ['probe-failure--wget-reset.txt', 'wget', 'reset', /Connection reset by peer/],
     ['probe-failure--nc-refused.txt', 'nc', 'refused', /Connection refused/],
     ['probe-failure--nc-no-route.txt', 'nc', 'no-route', /No route to host/],
@@ -120,6 +124,16 @@ describe('classifyProbeFailure (real curl, wget and nc failures)', () => {
     expect(classifyProbeFailure(1, "wget: bad address 'metadata'\n", 'wget').kind).toBe('dns')
   })
 
+  it('tells a connection that was accepted and then went silent from one never made', () => {
+    // curl -v printed "Connected to" before a timeout without its usual wording
+    expect(classifyProbeFailure(28, '* Connected to 169.254.169.254 (169.254.169.254) port 80 (#0)\ncurl: (28) Timeout was reached\n', 'curl').kind).toBe('no-answer')
+    expect(classifyProbeFailure(28, '*   Trying 169.254.169.254:80...\ncurl: (28) Timeout was reached\n', 'curl')).toEqual({kind: 'timeout', detail: 'curl: (28) Timeout was reached'})
+    // OpenBSD nc: exit 0 and nothing printed; how long it waited tells silence from a close
+    expect(classifyProbeFailure(0, '', 'nc', 5012).kind).toBe('no-answer')
+    expect(classifyProbeFailure(0, '', 'nc', 12).kind).toBe('reset')
+    expect(classifyProbeFailure(124, 'mdctl: nc still waiting for an answer after 7 s\n', 'nc').kind).toBe('no-answer')
+  })
+
   it('falls back to the exit code, and to `other` with the last line', () => {
     expect(classifyProbeFailure(28, '', 'curl')).toEqual({kind: 'timeout', detail: 'curl exit 28: operation timed out'})
     expect(classifyProbeFailure(35, 'curl: (35) OpenSSL SSL_connect: Connection closed\n', 'curl')).toEqual({kind: 'other', detail: 'curl: (35) OpenSSL SSL_connect: Connection closed'})
@@ -130,11 +144,12 @@ describe('classifyProbeFailure (real curl, wget and nc failures)', () => {
 describe('classifyMetadataResponse', () => {
   const real: [string, MetadataHop, string][] = [
     ['http-probe--haproxy-503.txt', 'socket', 'PROXY_NO_SERVER'],
-    ['http-probe--haproxy-504.txt', 'nova', 'PROXY_GATEWAY_TIMEOUT'],
+    ['http-probe--haproxy-504.txt', null, 'PROXY_GATEWAY_TIMEOUT'],
+    ['http-probe--nc-busybox-haproxy-503.txt', 'socket', 'PROXY_NO_SERVER'],
     ['http-probe--haproxy-502.txt', 'agent', 'PROXY_BAD_GATEWAY'],
     ['http-probe--haproxy-429.txt', 'proxy', 'RATE_LIMITED'],
-    ['http-probe--agent-404-instance.txt', 'instance', 'INSTANCE_NOT_FOUND'],
-    ['http-probe--agent-503-nova.txt', 'nova', 'NOVA_UNREACHABLE'],
+    ['http-probe--agent-404-instance.txt', 'instance', 'AGENT_INSTANCE_NOT_FOUND'],
+    ['http-probe--agent-503-nova.txt', 'nova', 'AGENT_NOVA_UNAVAILABLE'],
     ['http-probe--agent-500-nova.txt', 'nova', 'NOVA_INTERNAL_ERROR'],
     ['http-probe--agent-500-unknown.txt', 'agent', 'AGENT_UNKNOWN_ERROR'],
     ['http-probe--nova-403-signature.txt', 'signature', 'SIGNATURE_MISMATCH'],
@@ -149,7 +164,7 @@ describe('classifyMetadataResponse', () => {
 
   it('reads webob bodies of releases before 2025.1 (plain 404, default 403)', () => {
     const webob404 = '<html>\n <head>\n  <title>404 Not Found</title>\n </head>\n <body>\n  <h1>404 Not Found</h1>\n  The resource could not be found.<br /><br />\n\n\n\n </body>\n</html>'
-    expect(classifyMetadataResponse({status: 404, body: webob404}, '/')).toMatchObject({hop: 'instance', code: 'INSTANCE_NOT_FOUND'})
+    expect(classifyMetadataResponse({status: 404, body: webob404}, '/')).toMatchObject({hop: 'instance', code: 'AGENT_INSTANCE_NOT_FOUND', oneOf: ['proxy', 'instance']})
     expect(classifyMetadataResponse({status: 403, body: '403 Forbidden\n\nAccess was denied to this resource.\n\n   '})).toMatchObject({hop: 'signature', code: 'SIGNATURE_MISMATCH'})
   })
 
@@ -163,16 +178,19 @@ describe('classifyMetadataResponse', () => {
   })
 
   it('recognises an HTTP proxy answering instead of the metadata path', () => {
-    expect(classifyMetadataResponse({status: 503, body: 'ERR_CONNECT_FAIL', headers: {server: 'squid/5.7', 'x-squid-error': 'ERR_CONNECT_FAIL 111'}})).toMatchObject({hop: null, code: 'FOREIGN_HTTP_PROXY'})
+    expect(classifyMetadataResponse({status: 503, body: 'ERR_CONNECT_FAIL', headers: {server: 'squid/5.7', 'x-squid-error': 'ERR_CONNECT_FAIL 111'}})).toMatchObject({hop: 'guest-route', code: 'FOREIGN_HTTP_PROXY'})
   })
 
-  it('does not guess the hop of a 503/502/504/500/400 without a body (wget without --content-on-error)', () => {
+  it('does not guess the hop of an error answer without its body (GNU and busybox wget keep none)', () => {
     const r = parseWgetResponse(sample('wget-response--haproxy-503.body.txt'), sample('wget-response--haproxy-503.txt'))
-    expect(classifyMetadataResponse(r)).toMatchObject({hop: null, code: 'HTTP_503_NO_BODY'})
-    expect(classifyMetadataResponse({status: 403, body: ''})).toMatchObject({hop: 'signature'})
+    expect(classifyMetadataResponse(r)).toMatchObject({hop: null, code: 'HTTP_ERROR_NO_BODY', unattributed: true})
+    const b = parseWgetResponse(sample('wget-response--busybox-haproxy-503.body.txt'), sample('wget-response--busybox-haproxy-503.txt'))
+    expect(b).toMatchObject({status: 503, body: ''})
+    expect(classifyMetadataResponse(b)).toMatchObject({hop: null, unattributed: true})
+    expect(classifyMetadataResponse({status: 403, body: ''})).toMatchObject({hop: null, code: 'HTTP_ERROR_NO_BODY', unattributed: true})
   })
 
   it('names a status the metadata path never produces', () => {
-    expect(classifyMetadataResponse({status: 418, body: ''})).toMatchObject({hop: null, code: 'UNRECOGNISED_RESPONSE'})
+    expect(classifyMetadataResponse({status: 418, body: 'teapot'})).toMatchObject({hop: null, code: 'UNRECOGNISED_RESPONSE', unattributed: true})
   })
 })
