@@ -35,6 +35,12 @@ export interface NodeCollection {
 
 
 export const METADATA_NS = /^(qrouter|qdhcp|ovnmeta)-(.+)$/
+
+/** `ns-metadata-proxy/<id>.conf` → `<id>`; '' for anything else. Linear: no backtracking regex over a line of any length. */
+export function proxyConfId(rel: string): string {
+  if (!rel.endsWith('.conf')) return ''
+  return rel.slice(rel.lastIndexOf('/') + 1, -'.conf'.length)
+}
 const PROBE_IP = '192.0.2.1' // TEST-NET-1: never a guest, so the agent must answer "not found"
 
 /** A config capture parsed once; undefined when the file is absent or unusable. */
@@ -129,13 +135,14 @@ export async function collectNode(source: Source, opts: NodeOptions, progress: (
   }
   if (confDir?.exitCode === 0) {
     for (const rel of confDir.stdout.split('\n').map((l) => l.trim()).filter(Boolean)) {
-      const id = /([^/]+)\.conf$/.exec(rel)?.[1] ?? ''
+      const id = proxyConfId(rel)
+      if (!id) continue
       const scoped = Boolean(opts.routers?.length || opts.networks?.length || opts.namespaces?.length)
       if (!scoped || opts.routers?.includes(id) || opts.networks?.includes(id) || namespaces.some((n) => n.endsWith(id))) confs.add(rel)
     }
   }
   progress(`reading ${confs.size} proxy config(s), pid files and DHCP options`)
-  const ids = [...confs].map((rel) => /([^/]+)\.conf$/.exec(rel)?.[1] ?? '')
+  const ids = [...confs].map(proxyConfId)
   await pool([...confs], limit * 4, async (rel) => keep(await source.get('node.proxy-conf', paths, rel)))
   await pool(ids, limit * 4, async (id) => {
     const c = keep(await source.get('node.pidfile', paths, `${id}.pid.haproxy`))

@@ -29,7 +29,7 @@ export const instanceLookup: Check<NodeModel> = {
       }
       const {status, body} = o.response
       if (status === 200) {
-        out.pass({code: 'INSTANCE_FOUND', evidence: [ev(p, `HTTP 200: ${body.split('\n').slice(0, 4).join(' ')}`)], subject, summary: 'the agent finds the instance and nova serves its metadata'})
+        out.pass({code: 'INSTANCE_FOUND', evidence: [ev(p, `HTTP 200: ${body.slice(0, 1024).split('\n').slice(0, 4).join(' ')}`)], subject, summary: 'the agent finds the instance and nova serves its metadata'})
       } else if (status === 404) {
         const why = /Instance was not found/.test(body) ? 'no port with this fixed IP on the network(s) behind it (or more than one)' : 'nova or the agent found no instance'
         out.fail({

@@ -24,7 +24,7 @@ export const novaReachable: Check<NodeModel> = {
     }
     const {status, body} = o.response
     if (status === 200 && /(^|\n)(2009-04-04|latest)(\n|$)/.test(body)) {
-      out.pass({code: 'NOVA_ANSWERS', evidence: [ev(m.novaRoot, `HTTP 200: ${body.split('\n').filter(Boolean).join(' ')}`)], subject, summary: 'nova lists the metadata versions'})
+      out.pass({code: 'NOVA_ANSWERS', evidence: [ev(m.novaRoot, `HTTP 200: ${body.slice(0, 1024).split('\n').filter(Boolean).join(' ')}`)], subject, summary: 'nova lists the metadata versions'})
       return
     }
     out.fail({code: 'NOVA_BAD_RESPONSE', evidence: [ev(m.novaRoot, describeProbe(o))], fix: {...fixBase, text: `Something answers at ${url} but it is not nova's metadata API (expected the version list): check nova_metadata_host/port.`}, subject, summary: `GET ${url}/ answered HTTP ${status} without the version list`})

@@ -55,7 +55,7 @@ export const signedProbe: Check<NodeModel> = {
     } else if (status === 404) {
       out.pass({code: 'SIGNATURE_ACCEPTED', evidence: [ev(m.novaSigned, `HTTP 404 for a random instance id: signature accepted`)], subject, summary: "nova accepts the agent's signature"})
     } else if (status === 400) {
-      out.warn({code: 'SIGNED_PROBE_400', evidence: [ev(m.novaSigned, describeProbe(o))], fix: {commands: [], text: 'nova refused the probe headers; read its metadata log.'}, subject, summary: `nova answered 400: ${body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 120)}`})
+      out.warn({code: 'SIGNED_PROBE_400', evidence: [ev(m.novaSigned, describeProbe(o))], fix: {commands: [], text: 'nova refused the probe headers; read its metadata log.'}, subject, summary: `nova answered 400: ${body.slice(0, 4096).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 120)}`})
     } else {
       out.info({code: 'SIGNED_PROBE_INCONCLUSIVE', evidence: [ev(m.novaSigned, describeProbe(o))], subject, summary: `signed probe answered HTTP ${status}: inconclusive`})
     }

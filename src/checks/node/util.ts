@@ -63,7 +63,7 @@ export function listenersOn(ls: readonly Listener[], port: number, addr?: string
 export const describeListener = (l: Listener): string => `${l.address.includes(':') ? `[${l.address}]` : l.address}:${l.port}${l.processes.length ? ` ${l.processes.map((p) => `${p.name}/${p.pid}`).join(',')}` : ''}`
 
 export const describeProbe = (o: ProbeOutcome): string =>
-  o.kind === 'response' ? `HTTP ${o.response.status} ${o.response.reason}: ${o.response.body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 160)}` : `${o.how} (exit ${o.exitCode}): ${o.detail}`
+  o.kind === 'response' ? `HTTP ${o.response.status} ${o.response.reason}: ${o.response.body.slice(0, 4096).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 160)}` : `${o.how} (exit ${o.exitCode}): ${o.detail}`
 
 /** Does this namespace serve metadata at all, by neutron's own logic? */
 export function servesMetadata(m: NodeModel, ns: NamespaceModel): boolean {
