@@ -41,7 +41,9 @@ export function proxyConfId(rel: string): string {
   if (!rel.endsWith('.conf')) return ''
   return rel.slice(rel.lastIndexOf('/') + 1, -'.conf'.length)
 }
-const PROBE_IP = '192.0.2.1' // TEST-NET-1: never a guest, so the agent must answer "not found"
+const PROBE_IP = '192.0.2.1'
+/** param suffix of the signed probe made with a random key */
+export const CONTROL = 'random-key' // TEST-NET-1: never a guest, so the agent must answer "not found"
 
 /** A config capture parsed once; undefined when the file is absent or unusable. */
 export function parseIniCapture(c: Capture | undefined): Ini | undefined {
@@ -186,7 +188,9 @@ export function planProbes(namespaces: readonly string[], agentIni: Capture | un
   const nova = novaBaseUrl(parseIniCapture(agentIni))
   const probes: ProbeSpec[] = [
     {key: 'probe.nova-root', param: nova, url: `${nova}/`},
-    {key: 'probe.nova-signed', param: nova, url: `${nova}/openstack`},
+    {key: 'probe.nova-signed', param: nova, signWith: 'agent', url: `${nova}/openstack`},
+    // signed with a random key: 403 shows nova checks signatures, 404 that it ignores them
+    {key: 'probe.nova-signed', param: `${nova} ${CONTROL}`, signWith: 'random', url: `${nova}/openstack`},
   ]
   // nova's own listen address too, when it differs: tells "nova down" from "agent points elsewhere"
   const listen = novaListenUrl(parseIniCapture(novaConf))

@@ -17,6 +17,8 @@ export interface HttpProbeResult {
   /** curl's exit codes, so live and recorded probes classify alike: 0 ok, 7 connect, 28 timeout, 52 empty reply, 56 reset */
   exitCode: number
   durationMs: number
+  /** the connection was refused for lack of permission (a unix socket this user may not open) */
+  failure?: 'permission'
 }
 
 const BODY_LIMIT = 256 * 1024
@@ -73,7 +75,8 @@ export function httpProbe(req: HttpProbeRequest): Promise<HttpProbeResult> {
       const code = e.code ?? ''
       if (code === 'ECONNRESET' && /socket hang up/.test(e.message)) finish(done(52, '', `empty reply from server (${e.message})`))
       else if (code === 'ECONNRESET') finish(done(56, '', `connection reset: ${e.message}`))
-      else if (['ECONNREFUSED', 'ENOENT', 'EHOSTUNREACH', 'ENETUNREACH', 'EACCES', 'ENOTSOCK'].includes(code)) finish(done(7, '', `failed to connect: ${e.message}`))
+      else if (code === 'EACCES' || code === 'EPERM') finish({...done(7, '', `failed to connect: ${e.message}`), failure: 'permission'})
+      else if (['ECONNREFUSED', 'ENOENT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTSOCK'].includes(code)) finish(done(7, '', `failed to connect: ${e.message}`))
       else finish(done(1, '', e.message))
     })
     r.end()

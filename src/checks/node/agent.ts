@@ -1,4 +1,4 @@
-import type {Check} from '../../engine/check.js'
+import {type Check, NotEvaluated} from '../../engine/check.js'
 import {ev} from '../../engine/parsed.js'
 import {novaBaseUrl, novaListenUrl} from '../../engine/collect-node.js'
 import type {NodeModel} from '../../model/node-model.js'
@@ -40,7 +40,9 @@ export const agentConfig: Check<NodeModel> = {
       out.fail({code: 'AGENT_NOVA_PROTOCOL_INVALID', evidence: [ev(ini, `nova_metadata_protocol = ${proto}`)], fix: {commands: [`crudini --set ${subject} DEFAULT nova_metadata_protocol http`], text: 'nova_metadata_protocol must be http or https.'}, subject, summary: `nova_metadata_protocol "${proto}" is neither http nor https`})
     }
     if (!secret) {
-      out.warn({code: 'AGENT_SECRET_EMPTY', evidence: [ev(ini, 'metadata_proxy_shared_secret is empty or unset')], fix: {commands: [`crudini --set ${subject} DEFAULT metadata_proxy_shared_secret <secret>`, "and the same value in nova.conf [neutron] metadata_proxy_shared_secret"], text: 'An empty secret signs with an empty key: it works only if nova is empty too, and then anyone reaching nova can read any instance\'s metadata.'}, subject, summary: 'no shared secret: instance ids are signed with an empty key'})
+      const novaHere = iniOf(m.novaConf) !== undefined
+      const setSecret = ['SECRET=$(openssl rand -hex 32)', `crudini --set ${subject} DEFAULT metadata_proxy_shared_secret "$SECRET"`, ...(novaHere ? [`crudini --set ${m.paths.novaConfig} neutron metadata_proxy_shared_secret "$SECRET"`] : []), 'systemctl restart neutron-metadata-agent']
+      out.warn({code: 'AGENT_SECRET_EMPTY', evidence: [ev(ini, 'metadata_proxy_shared_secret is empty or unset')], fix: {commands: setSecret, text: `${novaHere ? '' : 'Set the same value in nova.conf [neutron] metadata_proxy_shared_secret on the nova API host, and restart its metadata service. '}`+ 'An empty secret signs with an empty key: it works only if nova is empty too, and then anyone reaching nova can read any instance\'s metadata.'}, subject, summary: 'no shared secret: instance ids are signed with an empty key'})
     }
     if (!bad) out.pass({code: 'AGENT_CONFIG_OK', evidence: [ev(ini, `nova ${proto}://${host ?? oldHost ?? '127.0.0.1 (default)'}:${port}, secret ${secret && isFingerprint(secret) ? 'set (fingerprinted)' : secret ? 'set' : 'empty'}`)], subject, summary: `agent talks to ${proto}://${host ?? oldHost ?? '127.0.0.1'}:${port}`})
   },
@@ -78,10 +80,7 @@ export const agentProbe: Check<NodeModel> = {
   run(m, out) {
     const [param, p] = [...m.agentProbes.entries()].find(([k]) => k.endsWith('@192.0.2.1')) ?? [...m.agentProbes.entries()][0] ?? []
     if (!p || !param) return
-    if (!p.ok) {
-      out.info({code: 'NOT_EVALUATED', subject: m.paths.socketPath, summary: p.reason})
-      return
-    }
+    if (!p.ok) throw new NotEvaluated(p.reason)
     const o = p.value
     const subject = m.paths.socketPath
     if (o.kind === 'failed') {
@@ -124,16 +123,20 @@ export const agentNovaTarget: Check<NodeModel> = {
     const there = m.novaRoot.ok ? m.novaRoot.value : undefined
     const hereAnswers = here?.kind === 'response' && here.response.status === 200
     const thereFails = there?.kind === 'failed'
+    // listenUrl already reaches a wildcard listener on loopback: the agent runs on this host too
+    const listenAt = new URL(listenUrl)
     const fix = {
-      commands: [`crudini --set ${AGENT_INI(m)} DEFAULT nova_metadata_host ${listenHost === '0.0.0.0' || listenHost === '::' ? '<this controller>' : listenHost}`, `crudini --set ${AGENT_INI(m)} DEFAULT nova_metadata_port ${port(listenUrl)}`, 'systemctl restart neutron-metadata-agent'],
+      commands: [`crudini --set ${AGENT_INI(m)} DEFAULT nova_metadata_host ${listenAt.hostname.replace(/^\[|\]$/g, '')}`, `crudini --set ${AGENT_INI(m)} DEFAULT nova_metadata_port ${port(listenUrl)}`, 'systemctl restart neutron-metadata-agent'],
       text: "Point the agent at nova's metadata API: nova_metadata_host / nova_metadata_port in metadata_agent.ini (or at the VIP that fronts it).",
     }
     if (hereAnswers && thereFails) {
       out.fail({code: 'AGENT_WRONG_NOVA_HOST', evidence: [...evidence, ...(m.novaListen ? [ev(m.novaListen, describeProbe(here))] : []), ev(m.novaRoot, describeProbe(there))], fix, subject: AGENT_INI(m), summary: `the agent calls ${agentUrl}, which does not answer, while nova answers at ${listenUrl}`})
-    } else if (!there || !here) {
-      out.warn({code: 'AGENT_NOVA_TARGET_DIFFERS', evidence, fix, subject: AGENT_INI(m), summary: `the agent calls ${agentUrl} but nova.conf here listens on ${listenUrl} (fine only behind a VIP or proxy)`})
+    } else if (there?.kind === 'response') {
+      // a VIP or load balancer in front of nova, on another address or port: normal
+      out.info({code: 'AGENT_NOVA_TARGET_ELSEWHERE', evidence: [...evidence, ev(m.novaRoot, describeProbe(there))], subject: AGENT_INI(m), summary: `the agent calls ${agentUrl}, not this host's nova (${listenUrl}), and it answers`})
     } else {
-      out.info({code: 'AGENT_NOVA_TARGET_ELSEWHERE', evidence, subject: AGENT_INI(m), summary: `the agent calls ${agentUrl}, not this host's nova (${listenUrl}), and it answers`})
+      // nova-reachable judges the agent's target; without both probes nothing here is a fault
+      out.info({code: 'AGENT_NOVA_TARGET_DIFFERS', evidence, subject: AGENT_INI(m), summary: `the agent calls ${agentUrl} but nova.conf here listens on ${listenUrl} (normal behind a VIP or load balancer; nova-reachable judges the agent's target)`})
     }
   },
 }
