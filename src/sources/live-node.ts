@@ -36,6 +36,8 @@ export class LiveNodeSource implements Source {
   readonly redactor = new Redactor()
   /** the agent's secret as read from its config files: absent until they were read, `unknown` when they could not be */
   private readonly secrets: {agentIni?: string | null | 'unreadable'; neutronConf?: string | null | 'unreadable'} = {}
+  /** TLS settings the agent uses towards nova (metadata_agent.ini), as file paths */
+  private novaTls: {ca?: string; cert?: string; key?: string; insecure: boolean} = {insecure: false}
   private readonly scanners = new Map<readonly NetnsKey[], NetnsScanner>()
 
   constructor(private readonly opts: {timeoutMs?: number; launchers?: number; python?: boolean} = {}) {
@@ -129,10 +131,18 @@ export class LiveNodeSource implements Source {
       headers['X-Forwarded-For'] = '192.0.2.1'
       headers['X-Instance-ID-Signature'] = signInstanceId(secret, id)
     }
+    const url = spec.url ?? 'http://169.254.169.254/'
+    let tls: {ca?: string; cert?: string; key?: string; insecure: boolean} | undefined
+    if (url.startsWith('https:') && spec.key !== 'probe.agent') {
+      const t = await readTls(this.novaTls)
+      if ('why' in t) return {...base, durationMs: 0, exitCode: -1, failure: t.failure, stderr: `not probed: ${t.why}`, stdout: ''}
+      tls = t
+    }
     const r = await httpProbe({
+      ...(tls ? {tls} : {}),
       headers,
       timeoutMs: 5000,
-      url: spec.url ?? 'http://169.254.169.254/',
+      url,
       ...(spec.key === 'probe.agent' ? {socketPath: paths.socketPath} : {}),
     })
     return this.redactor.scrub({...base, durationMs: r.durationMs, exitCode: r.exitCode, ...(r.failure ? {failure: r.failure} : {}), stderr: r.stderr, stdout: r.stdout})
@@ -165,7 +175,10 @@ export class LiveNodeSource implements Source {
         await fh.close()
       }
       if (ini) {
-        if (key === 'node.agent-ini') this.secrets.agentIni = findSecret(text) ?? null
+        if (key === 'node.agent-ini') {
+          this.secrets.agentIni = findSecret(text) ?? null
+          this.novaTls = tlsOptions(text)
+        }
         if (key === 'node.neutron-conf') this.secrets.neutronConf = findSecret(text) ?? null
         text = this.redactor.redactIni(text)
       }
@@ -223,6 +236,37 @@ function findSecret(text: string): string | undefined {
   } catch {
     return undefined
   }
+}
+
+/** nova_client_cert / nova_client_priv_key / auth_ca_cert / nova_metadata_insecure from metadata_agent.ini [DEFAULT]. */
+function tlsOptions(text: string): {ca?: string; cert?: string; key?: string; insecure: boolean} {
+  try {
+    const ini = parseIni(text)
+    const v = (k: string): string | undefined => getFirst(ini, [['DEFAULT', k]]) || undefined
+    const ca = v('auth_ca_cert')
+    const cert = v('nova_client_cert')
+    const key = v('nova_client_priv_key')
+    return {...(ca ? {ca} : {}), ...(cert ? {cert} : {}), ...(key ? {key} : {}), insecure: /^(true|yes|on|1)$/i.test(v('nova_metadata_insecure') ?? '')}
+  } catch {
+    return {insecure: false}
+  }
+}
+
+/** The PEM files the agent would use towards nova over https; a file this user cannot read means no probe. */
+async function readTls(o: {ca?: string; cert?: string; key?: string; insecure: boolean}): Promise<{ca?: string; cert?: string; key?: string; insecure: boolean} | {failure: 'permission' | 'error'; why: string}> {
+  const out: {ca?: string; cert?: string; key?: string; insecure: boolean} = {insecure: o.insecure}
+  for (const k of ['ca', 'cert', 'key'] as const) {
+    const path = o[k]
+    if (!path) continue
+    try {
+      out[k] = await readFile(path, 'utf8')
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException
+      const denied = e.code === 'EACCES' || e.code === 'EPERM'
+      return {failure: denied ? 'permission' : 'error', why: `${path} (from metadata_agent.ini) could not be read: ${e.code ?? e.message}${denied ? ' (run doctor as root)' : ''}`}
+    }
+  }
+  return out
 }
 
 /** `ls -1i /run/netns` format: "<inode> <name>" per line. An absent directory means no namespaces. */

@@ -357,4 +357,15 @@ describe('node checks: each passes on the healthy node and fails on one break', 
     expect(hop('nova-service-metadata-proxy')).toBe('signature')
     expect(hop('nova-config')).toBe('nova')
   })
+
+  it('a probe that connected and then timed out blames the far side (nova, the agent) with the timing', () => {
+    const stuck = 'connected in 1 ms, then no response within 4999 ms'
+    const nova = runFull('nova-reachable', (c) => c.set(captureId('probe.nova-root', NOVA), cap('probe.nova-root', '', {exitCode: 28, param: NOVA, stderr: stuck}))).findings[0]
+    expect(`${nova?.severity} ${nova?.hop} ${nova?.code}`).toBe('fail nova NOVA_TIMEOUT')
+    expect(nova?.summary).toContain(stuck)
+    expect(nova?.fix?.text).toMatch(/stuck/)
+    const agent = runFull('agent-probe', (c) => c.set(captureId('probe.agent', `router:${ROUTER}@192.0.2.1`), cap('probe.agent', '', {exitCode: 28, param: `router:${ROUTER}@192.0.2.1`, stderr: stuck}))).findings[0]
+    expect(`${agent?.severity} ${agent?.hop} ${agent?.code}`).toBe('fail agent AGENT_PROBE_TIMEOUT')
+    expect(agent?.evidence[0]?.excerpt).toContain(stuck)
+  })
 })

@@ -84,7 +84,7 @@ export const agentProbe: Check<NodeModel> = {
     const o = p.value
     const subject = m.paths.socketPath
     if (o.kind === 'failed') {
-      out.fail({code: o.how === 'timeout' ? 'AGENT_PROBE_TIMEOUT' : 'AGENT_NOT_ANSWERING', evidence: [ev(p, describeProbe(o))], fix: {commands: ['systemctl restart neutron-metadata-agent', 'journalctl -u neutron-metadata-agent -n 50'], text: o.how === 'timeout' ? 'The agent accepted the connection but did not answer in 5 s: it is stuck (RPC to neutron-server, or all workers busy).' : 'The agent does not accept connections on its socket.'}, subject, summary: `probe over the socket: ${describeProbe(o)}`})
+      out.fail({code: o.how === 'timeout' ? 'AGENT_PROBE_TIMEOUT' : 'AGENT_NOT_ANSWERING', evidence: [ev(p, describeProbe(o))], fix: {commands: ['systemctl restart neutron-metadata-agent', 'journalctl -u neutron-metadata-agent -n 50'], text: o.how === 'timeout' ? `The agent accepted the connection but did not answer (${o.detail}): it is stuck (RPC to neutron-server, or all workers busy).` : 'The agent does not accept connections on its socket.'}, subject, summary: `probe over the socket: ${describeProbe(o)}`})
       return
     }
     const {status, body} = o.response

@@ -19,7 +19,10 @@ export const novaReachable: Check<NodeModel> = {
     const subject = url
     const fixBase = {commands: [`curl -sS ${url}/`, 'openstack endpoint list --service nova', 'systemctl status nova-api-metadata   # or the nova-api / httpd unit serving it'], text: `Point nova_metadata_host / nova_metadata_port in metadata_agent.ini at the nova metadata API, and make sure it runs and is reachable from this node (firewall, listen address).`}
     if (o.kind === 'failed') {
-      out.fail({code: o.how === 'timeout' ? 'NOVA_TIMEOUT' : 'NOVA_UNREACHABLE', evidence: [ev(m.novaRoot, describeProbe(o)), ev(m.agentIni, `agent uses ${novaBaseUrl(iniOf(m.agentIni))}`)], fix: fixBase, subject, summary: `nova metadata API at ${url}: ${o.how === 'refused' ? 'connection refused' : o.how}`})
+      // connected, then silence: nova itself is stuck or slow, the way to it works
+      const stuck = o.how === 'timeout' && /^connected in /.test(o.detail)
+      const fix = stuck ? {...fixBase, text: `nova accepted the connection at ${url} but did not answer: the service serving the metadata API is stuck or overloaded (its workers, its database or conductor). Read its log; haproxy in front of the agent gives up after 32 s.`} : fixBase
+      out.fail({code: o.how === 'timeout' ? 'NOVA_TIMEOUT' : 'NOVA_UNREACHABLE', evidence: [ev(m.novaRoot, describeProbe(o)), ev(m.agentIni, `agent uses ${novaBaseUrl(iniOf(m.agentIni))}`)], fix, subject, summary: `nova metadata API at ${url}: ${stuck ? `accepted the connection, then no answer (${o.detail})` : o.how === 'refused' ? 'connection refused' : o.how}`})
       return
     }
     const {status, body} = o.response
