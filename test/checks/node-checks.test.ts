@@ -7,6 +7,7 @@ import {NODE_CHECKS} from '../../src/checks/index.js'
 import {type CheckResult, runCheck} from '../../src/engine/check.js'
 import type {NodeCollection, NodeOptions} from '../../src/engine/collect-node.js'
 import {captureId} from '../../src/engine/parsed.js'
+import {metadataAgentBinary} from '../../src/checks/node/processes.js'
 import {buildNodeModel} from '../../src/model/node-model.js'
 import type {Capture} from '../../src/sources/capture.js'
 
@@ -118,7 +119,10 @@ describe('node checks: each passes on the healthy node and fails on one break', 
     ['socket-file', 'fail SOCKET_MODE_DENIES_PROXY', (c) => edit('node.proxy-conf', `ns-metadata-proxy/${ROUTER}.conf`, (s) => s.replace(/user\s+root/, 'user        neutron'))(c)],
     ['socket-listener', 'fail SOCKET_STALE', edit('node.unix-listeners', undefined, () => '')],
     ['agent-config', 'fail AGENT_NOVA_PORT_INVALID', edit('node.agent-ini', undefined, (s) => s.replace('nova_metadata_port = 8775', 'nova_metadata_port = 87x5'))],
-    ['agent-process', 'fail AGENT_NOT_RUNNING', edit('node.ps', undefined, (s) => s.split('\n').filter((l) => !l.includes('metadata-agent')).join('\n'))],
+    ['agent-process', 'fail AGENT_NOT_RUNNING', (c) => {
+      edit('node.ps', undefined, (s) => s.split('\n').filter((l) => !l.includes('metadata-agent')).join('\n'))(c)
+      c.set(captureId('probe.agent', `router:${ROUTER}@192.0.2.1`), cap('probe.agent', '', {exitCode: 7, param: `router:${ROUTER}@192.0.2.1`, stderr: `failed to connect: connect ECONNREFUSED ${SOCK}`}))
+    }],
     ['agent-probe', 'fail AGENT_NOT_ANSWERING', (c) => c.set(captureId('probe.agent', `router:${ROUTER}@192.0.2.1`), cap('probe.agent', '', {exitCode: 7, param: `router:${ROUTER}@192.0.2.1`, stderr: `failed to connect: connect ECONNREFUSED ${SOCK}`}))],
     ['agent-nova-target', 'fail AGENT_WRONG_NOVA_HOST', (c) => {
       edit('node.agent-ini', undefined, (s) => s.replace('nova_metadata_host = 127.0.0.1', 'nova_metadata_host = 127.0.0.2'))(c)
@@ -367,5 +371,43 @@ describe('node checks: each passes on the healthy node and fails on one break', 
     const agent = runFull('agent-probe', (c) => c.set(captureId('probe.agent', `router:${ROUTER}@192.0.2.1`), cap('probe.agent', '', {exitCode: 28, param: `router:${ROUTER}@192.0.2.1`, stderr: stuck}))).findings[0]
     expect(`${agent?.severity} ${agent?.hop} ${agent?.code}`).toBe('fail agent AGENT_PROBE_TIMEOUT')
     expect(agent?.evidence[0]?.excerpt).toContain(stuck)
+  })
+
+  describe('the metadata agent as it really runs', () => {
+    it('recognises the packaged, direct, kolla, OVN and worker forms, and nothing else', () => {
+      const yes = [
+        '/usr/bin/python3 /usr/bin/neutron-metadata-agent --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/metadata_agent.ini',
+        'neutron-metadata-agent --config-file /etc/neutron/neutron.conf',
+        '/var/lib/kolla/venv/bin/python3 /var/lib/kolla/venv/bin/neutron-metadata-agent --config-file /etc/neutron/neutron.conf',
+        '/usr/bin/python3.11 /usr/bin/neutron-ovn-metadata-agent --config-file /etc/neutron/neutron_ovn_metadata_agent.ini',
+        '/usr/bin/python3 /usr/bin/neutron-ovn-agent --config-file /etc/neutron/plugins/ml2/ovn_agent.ini',
+        'neutron-metadata-agent: MetadataProxyHandler worker (/usr/bin/python3 /usr/bin/neutron-metadata-agent --config-file /etc/neutron/neutron.conf)',
+      ]
+      const no = [
+        'node /opt/mdctl/bin/run.js reference agent --config x.json',
+        'mdctl reference agent',
+        'node /opt/mdctl/dist/lab/daemon.js agent /var/lib/mdctl-lab/lab.json',
+        '/usr/bin/python3 /usr/bin/privsep-helper --config-file /etc/neutron/neutron.conf --privsep_context neutron.privileged.default',
+        'grep neutron-metadata-agent',
+        'vim /etc/neutron/metadata_agent.ini',
+      ]
+      for (const a of yes) expect(metadataAgentBinary(a.split(' ')), a).toBeDefined()
+      for (const a of no) expect(metadataAgentBinary(a.split(' ')), a).toBeUndefined()
+    })
+    const referenceOnly = (c: Caps) => {
+      edit('node.ps', undefined, (s) => s.replace(/200 neutron .*\n/, '200 root node /opt/mdctl/dist/lab/daemon.js agent /var/lib/mdctl-lab/lab.json\n'))(c)
+      edit('node.proc-net', undefined, (s) => s.replace('["/usr/bin/python3","/usr/bin/neutron-metadata-agent"]', '["node","/opt/mdctl/dist/lab/daemon.js","agent","/var/lib/mdctl-lab/lab.json"]').replace('"comm":"neutron-metadat"', '"comm":"node"'))(c)
+    }
+    it('another process on the socket that answers like the agent is an info naming it, never a failure', () => {
+      expect(run('socket-listener', referenceOnly)).toEqual(['info SOCKET_OWNER_UNRECOGNISED'])
+      expect(runFull('socket-listener', referenceOnly).findings[0]?.summary).toContain('daemon.js agent')
+      expect(run('agent-process', referenceOnly)).toEqual(['info AGENT_PROCESS_UNRECOGNISED'])
+    })
+    it('with no agent process and no answer on the socket, the agent is not running', () => {
+      expect(run('agent-process', (c) => {
+        referenceOnly(c)
+        c.set(captureId('probe.agent', `router:${ROUTER}@192.0.2.1`), cap('probe.agent', '', {exitCode: 7, param: `router:${ROUTER}@192.0.2.1`, stderr: `failed to connect: connect ECONNREFUSED ${SOCK}`}))
+      })).toEqual(['fail AGENT_NOT_RUNNING'])
+    })
   })
 })

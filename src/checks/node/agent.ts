@@ -3,6 +3,7 @@ import {ev} from '../../engine/parsed.js'
 import {novaBaseUrl, novaListenUrl} from '../../engine/collect-node.js'
 import type {NodeModel} from '../../model/node-model.js'
 import {isFingerprint} from '../../sources/redact.js'
+import {metadataAgentBinary} from './processes.js'
 import {describeProbe, iniOf, nodeRunsMetadata, opt} from './util.js'
 
 const AGENT_INI = (m: NodeModel): string => `${m.paths.neutronConfigDir}/metadata_agent.ini`
@@ -48,7 +49,13 @@ export const agentConfig: Check<NodeModel> = {
   },
 }
 
-const AGENT_CMD = /neutron-metadata-agent|neutron-ovn-metadata-agent|neutron-ovn-agent|mdctl.* reference (agent|up)|run\.js reference (agent|up)/
+/** The agent probe's answer, when it is one the metadata agent gives (any of these means it serves the socket). */
+export function answersLikeAgent(m: NodeModel): string | undefined {
+  for (const p of m.agentProbes.values()) {
+    if (p.ok && p.value.kind === 'response' && [200, 400, 403, 404, 503].includes(p.value.response.status)) return describeProbe(p.value)
+  }
+  return undefined
+}
 
 /** The agent process runs. */
 export const agentProcess: Check<NodeModel> = {
@@ -59,9 +66,15 @@ export const agentProcess: Check<NodeModel> = {
   needs: ['ps'],
   title: 'neutron-metadata-agent is running',
   run(m, out) {
-    const procs = (m.ps.ok ? m.ps.value : []).filter((p) => AGENT_CMD.test(p.args.join(' ')))
+    const procs = (m.ps.ok ? m.ps.value : []).filter((p) => metadataAgentBinary(p.args) !== undefined)
     if (procs.length > 0) {
       out.pass({code: 'AGENT_RUNNING', evidence: [ev(m.ps, procs.slice(0, 3).map((p) => `${p.pid} ${p.user} ${p.args.join(' ').slice(0, 140)}`).join(' | '))], subject: 'neutron-metadata-agent', summary: `${procs.length} agent process(es) running`})
+      return
+    }
+    const answer = answersLikeAgent(m)
+    if (answer) {
+      // something that is not a known form of the agent serves the socket, and answers as the agent does
+      out.info({code: 'AGENT_PROCESS_UNRECOGNISED', evidence: [ev(m.ps, 'no neutron-metadata-agent / neutron-ovn-metadata-agent / neutron-ovn-agent command line'), ...[...m.agentProbes.values()].filter((p) => p.ok).slice(0, 1).map((p) => ev(p, answer))], subject: 'neutron-metadata-agent', summary: `no process looks like the neutron metadata agent, but the socket answers as the agent does (${answer.slice(0, 80)})`})
       return
     }
     out.fail({code: 'AGENT_NOT_RUNNING', evidence: [ev(m.ps, 'no neutron-metadata-agent / neutron-ovn-metadata-agent process')], fix: {commands: ['systemctl restart neutron-metadata-agent', 'journalctl -u neutron-metadata-agent -n 50'], text: 'Start the metadata agent (in containerised deployments: its container) and read its log for the reason it stopped.'}, subject: 'neutron-metadata-agent', summary: 'the metadata agent is not running on this node'})

@@ -4,6 +4,7 @@ import type {Parsed} from '../../engine/parsed.js'
 import {getBool, getFirst, type Ini} from '../../parsers/ini.js'
 import type {Listener} from '../../parsers/ss-listeners.js'
 import type {NamespaceModel, NodeModel, ProbeOutcome} from '../../model/node-model.js'
+import {metadataAgentBinary} from './processes.js'
 
 export const METADATA_IP = '169.254.169.254'
 
@@ -101,6 +102,6 @@ export function nodeRunsMetadata(m: NodeModel): string | undefined {
   const ns = m.namespaces.length > 0
   const agentIni = m.agentIni.ok && m.agentIni.value !== undefined
   const neutron = m.neutronConf.ok && m.neutronConf.value !== undefined
-  const agent = m.ps.ok && m.ps.value.some((p) => /neutron-(ovn-)?metadata-agent|neutron-ovn-agent/.test(p.args.join(' ')))
+  const agent = m.ps.ok && m.ps.value.some((p) => metadataAgentBinary(p.args) !== undefined)
   return ns || agentIni || neutron || agent ? undefined : 'no neutron metadata component on this node (no metadata namespace, neutron.conf, metadata_agent.ini or agent process)'
 }
