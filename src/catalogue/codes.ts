@@ -124,21 +124,21 @@ const probeFailures = (): CodeEntry[] =>
 
 export const CATALOGUE: readonly CodeEntry[] = [
   // ── dhcp-route ────────────────────────────────────────────────────────────────────────────
-  entry('L3_METADATA_PROXY_ENABLED', 'dhcp-route', 'pass', 'routers serve metadata', {
+  entry('L3_METADATA_PROXY_ENABLED', 'intercept', 'pass', 'routers serve metadata', {
     confirm: ["grep -E '^enable_metadata_proxy' /etc/neutron/l3_agent.ini"],
     fix: none,
     meaning: 'enable_metadata_proxy is on (set or default), so the l3 agent runs a metadata proxy in the routers on this node.',
     mechanism: M.l3,
     releases: ALL,
   }),
-  entry('L3_METADATA_PROXY_OFF_FORCE_METADATA', 'dhcp-route', 'info', 'routers do not serve metadata; the DHCP agent serves every network', {
+  entry('L3_METADATA_PROXY_OFF_FORCE_METADATA', 'intercept', 'info', 'routers do not serve metadata; the DHCP agent serves every network', {
     confirm: ["grep -E '^enable_metadata_proxy' /etc/neutron/l3_agent.ini", "grep -E '^force_metadata' /etc/neutron/dhcp_agent.ini"],
     fix: none,
     meaning: 'enable_metadata_proxy = False in l3_agent.ini, and force_metadata = True in dhcp_agent.ini: guests get metadata from the DHCP port instead of the router. A supported layout.',
     mechanism: `${M.l3} ${M.dhcpServe}`,
     releases: 'Liberty (neutron 7.0.0) and later (force_metadata).',
   }),
-  entry('L3_METADATA_PROXY_DISABLED', 'dhcp-route', 'fail', 'nothing serves metadata to routed networks', {
+  entry('L3_METADATA_PROXY_DISABLED', 'intercept', 'fail', 'nothing serves metadata to routed networks', {
     confirm: ["grep -E '^enable_metadata_proxy' /etc/neutron/l3_agent.ini", "grep -E '^force_metadata' /etc/neutron/dhcp_agent.ini", 'ls /var/lib/neutron/ns-metadata-proxy/'],
     fix: {commands: ['crudini --set /etc/neutron/l3_agent.ini DEFAULT enable_metadata_proxy True', 'systemctl restart neutron-l3-agent'], text: 'Enable the l3 agent metadata proxy, or set force_metadata = True in dhcp_agent.ini so the DHCP agent serves every network.'},
     meaning: 'The routers here run no metadata proxy and the DHCP agent does not serve routed networks either: guests behind these routers send metadata requests to a router that drops them.',
@@ -725,11 +725,25 @@ export const CATALOGUE: readonly CodeEntry[] = [
     mechanism: M.socket,
     releases: ALL,
   }),
-  entry('SOCKET_OWNER_UNEXPECTED', 'socket', 'warn', 'another process holds the socket', {
+  entry('SOCKET_OWNER_UNRECOGNISED', 'socket', 'info', 'the socket is held by a process mdctl does not recognise as the agent', {
+    confirm: ['ss -xlp | grep metadata_proxy', 'ps -o pid,args -p $(ss -xlpH | awk \'/metadata_proxy/ {print $NF}\' | grep -o "pid=[0-9]*" | cut -d= -f2)'],
+    fix: {commands: ['ss -xlp | grep metadata_proxy'], text: 'Information: the agent-probe check judges whether the listener answers as the metadata agent does; a listener that is not the agent is a fault only when its answers are wrong.'},
+    meaning: 'Something listens on the agent socket whose command line is none of the neutron metadata agent forms mdctl knows (python3 /usr/bin/neutron-metadata-agent, a kolla venv, neutron-ovn-metadata-agent, neutron-ovn-agent).',
+    mechanism: M.agent,
+    releases: ALL,
+  }),
+  entry('SOCKET_ACCESS_UNKNOWN', 'socket', 'info', "the proxy's group cannot be read", {
     confirm: C.socket,
-    fix: {commands: ['ss -xlp | grep metadata_proxy'], text: 'Check that the process on the socket is really the metadata agent.'},
-    meaning: 'The socket is held by a process that does not look like neutron-metadata-agent.',
-    mechanism: M.socket,
+    fix: {commands: ['stat /var/lib/neutron/metadata_proxy'], text: "Information: the socket admits only its group, and the proxy's config does not name a group, so whether haproxy may connect cannot be told from here."},
+    meaning: "The socket's mode lets only its owner and group connect, and the metadata proxy's group is not in its config.",
+    mechanism: M.agent,
+    releases: ALL,
+  }),
+  entry('AGENT_PROCESS_UNRECOGNISED', 'agent', 'info', 'no known agent command line, but the socket answers as the agent', {
+    confirm: ['ps -eww -o pid,args | grep -i metadata', 'ss -xlp | grep metadata_proxy'],
+    fix: {commands: ['ps -eww -o pid,args'], text: 'Information: no process has a command line of the neutron metadata agent, yet the socket answers as the agent does (a wrapper, a container runtime hiding argv, or another implementation).'},
+    meaning: 'The process list holds none of the agent forms mdctl recognises, but the probe over the socket got an answer shaped like the agent\'s.',
+    mechanism: M.agent,
     releases: ALL,
   }),
   entry('PROXY_NO_SERVER', 'socket', 'fail', 'haproxy cannot reach the agent socket', {
@@ -839,7 +853,7 @@ export const CATALOGUE: readonly CodeEntry[] = [
     mechanism: `${M.agentConf} ${M.nova}`,
     releases: ALL,
   }),
-  entry('AGENT_NOVA_TARGET_DIFFERS', 'agent', 'warn', "the agent calls another address than nova's", {
+  entry('AGENT_NOVA_TARGET_DIFFERS', 'agent', 'info', "the agent calls another address than nova's", {
     confirm: [...C.agentIni, ...C.nova],
     fix: {commands: C.agentIni, text: 'Fine behind a VIP or a proxy; otherwise point the agent at nova.'},
     meaning: 'metadata_agent.ini names another host/port than nova.conf on this host listens on; without probes mdctl cannot tell whether a VIP makes that right.',
@@ -918,14 +932,14 @@ export const CATALOGUE: readonly CodeEntry[] = [
     mechanism: M.nova,
     releases: ALL,
   }),
-  entry('NOVA_METADATA_PROXY_DISABLED', 'nova', 'fail', 'service_metadata_proxy is off', {
+  entry('NOVA_METADATA_PROXY_DISABLED', 'signature', 'fail', 'service_metadata_proxy is off', {
     confirm: ["crudini --get /etc/nova/nova.conf neutron service_metadata_proxy"],
     fix: {commands: ['crudini --set /etc/nova/nova.conf neutron service_metadata_proxy True', 'systemctl restart nova-api-metadata'], text: "Turn on [neutron] service_metadata_proxy and restart the service serving nova's metadata API."},
     meaning: "nova ignores the agent's X-Instance-ID and looks the instance up by the agent host's address: every guest gets 404.",
     mechanism: `${M.novaProxy} With it off nova logs "X-Instance-ID present in request headers. The 'service_metadata_proxy' option must be enabled to process this header.".`,
     releases: 'All releases ([neutron] section from Juno; [DEFAULT] service_neutron_metadata_proxy before).',
   }),
-  entry('NOVA_METADATA_PROXY_ENABLED', 'nova', 'pass', 'nova trusts signed requests from the agent', {
+  entry('NOVA_METADATA_PROXY_ENABLED', 'signature', 'pass', 'nova trusts signed requests from the agent', {
     confirm: ["crudini --get /etc/nova/nova.conf neutron service_metadata_proxy"],
     fix: none,
     meaning: 'service_metadata_proxy is on.',
@@ -939,12 +953,12 @@ export const CATALOGUE: readonly CodeEntry[] = [
     mechanism: `${M.nova} enabled_apis was removed with the eventlet servers in 2025.2 (nova 32.0.0).`,
     releases: 'Up to 2025.1 (nova 31.x); later releases serve metadata only through WSGI.',
   }),
-  entry('NOVA_PORT_MISMATCH', 'nova', 'fail', 'the agent and nova disagree on the port', {
-    confirm: [...C.agentIni, ...C.nova],
-    fix: {commands: ['crudini --get /etc/nova/nova.conf DEFAULT metadata_listen_port', 'systemctl restart neutron-metadata-agent'], text: "Set nova_metadata_port in metadata_agent.ini to nova's metadata_listen_port."},
-    meaning: 'nova listens on one port and the agent calls another.',
-    mechanism: `${M.agentConf} ${M.nova}`,
-    releases: 'Up to 2025.1 (metadata_listen_port was removed in nova 32.0.0).',
+  entry('NOVA_METADATA_API_ENABLED', 'nova', 'pass', 'nova on this host serves the metadata API', {
+    confirm: ["grep -E '^enabled_apis' /etc/nova/nova.conf"],
+    fix: none,
+    meaning: 'enabled_apis includes metadata (or is unset, with the default osapi_compute,metadata).',
+    mechanism: M.nova,
+    releases: ALL,
   }),
   entry('NOVA_UNAVAILABLE', 'nova', 'fail', 'HTTP 503 passed through from nova', {
     confirm: C.nova,

@@ -7,19 +7,19 @@ import {dhcpMetadataAddress, routerMark, routerRedirect} from './node/intercept.
 import {namespacePresent, orphanProxyConfig} from './node/namespace.js'
 import {novaConfig, novaReachable} from './node/nova.js'
 import {proxyConfig, proxyListener, proxyPidfile, proxyProcess} from './node/proxy.js'
-import {secretFingerprint, signedProbe} from './node/signature.js'
+import {novaServiceMetadataProxy, secretFingerprint, signedProbe} from './node/signature.js'
 import {socketFile, socketListener, socketPathAgreement} from './node/socket.js'
 
 /** Network-node checks, in path order. Explicit: adding a check means adding it here. */
 export const NODE_CHECKS: ReadonlyArray<Check<NodeModel>> = [
-  // dhcp-route: what DHCP hands out, and whether routers serve metadata at all
-  l3MetadataProxy,
+  // dhcp-route: what DHCP hands out
   dhcpMetadataOptions,
   dhcpOptsRoute,
   // namespace
   namespacePresent,
   orphanProxyConfig,
-  // intercept: router iptables, DHCP/OVN address
+  // intercept: whether routers serve metadata at all, router iptables, DHCP/OVN address
+  l3MetadataProxy,
   routerRedirect,
   routerMark,
   dhcpMetadataAddress,
@@ -41,6 +41,7 @@ export const NODE_CHECKS: ReadonlyArray<Check<NodeModel>> = [
   novaReachable,
   novaConfig,
   // signature
+  novaServiceMetadataProxy,
   secretFingerprint,
   signedProbe,
   // instance

@@ -35,7 +35,15 @@ export interface NodeCollection {
 
 
 export const METADATA_NS = /^(qrouter|qdhcp|ovnmeta)-(.+)$/
-const PROBE_IP = '192.0.2.1' // TEST-NET-1: never a guest, so the agent must answer "not found"
+
+/** `ns-metadata-proxy/<id>.conf` → `<id>`; '' for anything else. Linear: no backtracking regex over a line of any length. */
+export function proxyConfId(rel: string): string {
+  if (!rel.endsWith('.conf')) return ''
+  return rel.slice(rel.lastIndexOf('/') + 1, -'.conf'.length)
+}
+const PROBE_IP = '192.0.2.1'
+/** param suffix of the signed probe made with a random key */
+export const CONTROL = 'random-key' // TEST-NET-1: never a guest, so the agent must answer "not found"
 
 /** A config capture parsed once; undefined when the file is absent or unusable. */
 export function parseIniCapture(c: Capture | undefined): Ini | undefined {
@@ -129,13 +137,14 @@ export async function collectNode(source: Source, opts: NodeOptions, progress: (
   }
   if (confDir?.exitCode === 0) {
     for (const rel of confDir.stdout.split('\n').map((l) => l.trim()).filter(Boolean)) {
-      const id = /([^/]+)\.conf$/.exec(rel)?.[1] ?? ''
+      const id = proxyConfId(rel)
+      if (!id) continue
       const scoped = Boolean(opts.routers?.length || opts.networks?.length || opts.namespaces?.length)
       if (!scoped || opts.routers?.includes(id) || opts.networks?.includes(id) || namespaces.some((n) => n.endsWith(id))) confs.add(rel)
     }
   }
   progress(`reading ${confs.size} proxy config(s), pid files and DHCP options`)
-  const ids = [...confs].map((rel) => /([^/]+)\.conf$/.exec(rel)?.[1] ?? '')
+  const ids = [...confs].map(proxyConfId)
   await pool([...confs], limit * 4, async (rel) => keep(await source.get('node.proxy-conf', paths, rel)))
   await pool(ids, limit * 4, async (id) => {
     const c = keep(await source.get('node.pidfile', paths, `${id}.pid.haproxy`))
@@ -179,7 +188,9 @@ export function planProbes(namespaces: readonly string[], agentIni: Capture | un
   const nova = novaBaseUrl(parseIniCapture(agentIni))
   const probes: ProbeSpec[] = [
     {key: 'probe.nova-root', param: nova, url: `${nova}/`},
-    {key: 'probe.nova-signed', param: nova, url: `${nova}/openstack`},
+    {key: 'probe.nova-signed', param: nova, signWith: 'agent', url: `${nova}/openstack`},
+    // signed with a random key: 403 shows nova checks signatures, 404 that it ignores them
+    {key: 'probe.nova-signed', param: `${nova} ${CONTROL}`, signWith: 'random', url: `${nova}/openstack`},
   ]
   // nova's own listen address too, when it differs: tells "nova down" from "agent points elsewhere"
   const listen = novaListenUrl(parseIniCapture(novaConf))

@@ -17,8 +17,6 @@ const DAEMON_ENTRY = join(dirname(here), here.endsWith('.ts') ? 'daemon.ts' : 'd
 /** One of these ends an argv entry of every lab daemon (from sources or from the build). */
 export const DAEMON_MARKERS: readonly string[] = ['/lab/daemon.ts', '/lab/daemon.js']
 
-export const DAEMON_ARGV0: Readonly<Record<DaemonRole, string>> = {agent: 'neutron-metadata-agent', api: 'nova-api-metadata'}
-
 export const daemonPidFile = (p: LabPaths, role: DaemonRole): string => join(p.runDir, `${role}.pid`)
 export const daemonLog = (p: LabPaths, role: DaemonRole): string => join(p.logDir, `${role}.log`)
 
@@ -37,8 +35,6 @@ export async function startDaemon(p: LabPaths, role: DaemonRole): Promise<number
   let exited: number | null | undefined
   try {
     const child = spawn(process.execPath, [...nodeArgs(), role, p.stateFile], {
-      // argv[0] as on a node, so `ps` (and mdctl doctor) see the services they stand in for
-      argv0: DAEMON_ARGV0[role],
       cwd: PACKAGE_ROOT,
       detached: true,
       env: {...process.env, NO_COLOR: '1'},

@@ -44,6 +44,13 @@ async function labDaemonPids(): Promise<number[]> {
   return pids
 }
 
+/** `lab agent` / `lab api` for the lab's reference daemons (`node …/lab/daemon.js agent <lab.json>`). */
+function labDaemonRole(argv: readonly string[]): string | undefined {
+  const at = argv.findIndex((a) => DAEMON_MARKERS.some((m) => a.endsWith(m)))
+  const role = at === -1 ? undefined : argv[at + 1]
+  return role === 'agent' || role === 'api' ? `lab ${role}` : undefined
+}
+
 export async function labDown(opts: LabDownOptions = {}): Promise<{removed: string[]}> {
   assertRootOnLinux()
   let dir = resolve(opts.stateDir ?? DEFAULT_STATE_DIR)
@@ -63,8 +70,7 @@ export async function labDown(opts: LabDownOptions = {}): Promise<{removed: stri
   const sweep = async (netnsPaths: string[]): Promise<number> => {
     const procs = await findLabProcesses({argvMarkers: DAEMON_MARKERS, dir, netnsPaths})
     const stopped = new Set(await stopProcesses(procs.map((p) => p.pid)))
-    // argv[0]: the lab's node daemons carry the name of the service they stand in for
-    for (const p of procs) if (stopped.has(p.pid)) removed.push(`process ${basename(p.argv[0] ?? p.comm)} (pid ${p.pid})`)
+    for (const p of procs) if (stopped.has(p.pid)) removed.push(`process ${labDaemonRole(p.argv) ?? basename(p.argv[0] ?? p.comm)} (pid ${p.pid})`)
     return stopped.size
   }
   // processes first: a namespace with a daemon inside would outlive `ip netns del`

@@ -1,6 +1,6 @@
 import type {NodeCollection, NodeOptions} from '../engine/collect-node.js'
-import {METADATA_NS, novaBaseUrl, novaListenUrl} from '../engine/collect-node.js'
-import {captureId, parseCapture, parseOptionalFile, type Parsed} from '../engine/parsed.js'
+import {CONTROL, METADATA_NS, novaBaseUrl, novaListenUrl} from '../engine/collect-node.js'
+import {captureId, parseCapture as parseCaptureOf, parseOptionalFile as parseOptionalFileOf, type Parsed} from '../engine/parsed.js'
 import type {Paths} from '../evidence/registry.js'
 import {parseDnsmasqOpts, type DnsmasqOpt} from '../parsers/dnsmasq-opts.js'
 import {parseHaproxyConfig, type HaproxyConfig} from '../parsers/haproxy-config.js'
@@ -73,19 +73,31 @@ export interface NodeModel {
   /** GET / at the address nova.conf on this host listens on, when that differs */
   readonly novaListen?: Parsed<ProbeOutcome>
   readonly novaSigned: Parsed<ProbeOutcome>
+  /** the same request signed with a random key: 403 = nova checks signatures, 404 = it ignores them */
+  readonly novaControl: Parsed<ProbeOutcome>
   readonly agentProbes: ReadonlyMap<string, Parsed<ProbeOutcome>>
 }
 
 
+
+const DENIED = /EACCES|EPERM|Permission denied|Operation not permitted/i
+
+/** Evidence refused for lack of privilege: the reason says how to get it. */
+export function withRootHint<T>(p: Parsed<T>): Parsed<T> {
+  if (p.ok || /run doctor as root/.test(p.reason)) return p
+  return p.capture?.failure === 'permission' || DENIED.test(p.reason) ? {...p, reason: `${p.reason} (run doctor as root)`} : p
+}
 
 /** A probe capture: HTTP text when it connected, otherwise curl-style exit codes. */
 export function probeOutcome(c: Capture | undefined, key: string, passive: boolean): Parsed<ProbeOutcome> {
   if (passive) return {key, ok: false, reason: `${key}: not probed (--passive: no active probes)`}
   if (!c) return {key, ok: false, reason: `${key} was not collected`}
   if (c.exitCode === 0 && !c.failure) {
-    return parseCapture(c, key, (t) => ({kind: 'response' as const, response: parseRawHttpResponse(t)}))
+    return parseCaptureOf(c, key, (t) => ({kind: 'response' as const, response: parseRawHttpResponse(t)}))
   }
   if (c.exitCode === -1) return {capture: c, key, ok: false, reason: `${key}: ${c.stderr || 'not collected'}`}
+  // a socket this user may not open says nothing about the agent behind it
+  if (c.failure === 'permission' || (c.exitCode === 7 && DENIED.test(c.stderr))) return {capture: c, key, ok: false, reason: `${key}: ${c.stderr.split('\n')[0] ?? 'permission denied'} (run doctor as root)`}
   const how: Extract<ProbeOutcome, {kind: 'failed'}>['how'] =
     c.failure === 'not-found' ? 'not-found' : c.exitCode === 7 ? 'refused' : c.exitCode === 28 || c.failure === 'timeout' ? 'timeout' : c.exitCode === 52 ? 'empty-reply' : c.exitCode === 56 ? 'reset' : 'other'
   if (how === 'not-found') return {capture: c, key, ok: false, reason: `${key}: ${c.stderr.split('\n')[0] ?? 'probe tool not found'}`}
@@ -94,7 +106,10 @@ export function probeOutcome(c: Capture | undefined, key: string, passive: boole
 
 export function buildNodeModel(col: NodeCollection, opts: NodeOptions): NodeModel {
   const get = (key: string, param?: string): Capture | undefined => col.captures.get(captureId(key, param))
-  const ini = (key: string): Parsed<Ini | undefined> => parseOptionalFile(get(key), key, parseIni)
+  const ini = (key: string): Parsed<Ini | undefined> => withRootHint(parseOptionalFile(get(key), key, parseIni))
+  const parseCapture = <T>(c: Capture | undefined, key: string, parse: (t: string) => T): Parsed<T> => withRootHint(parseCaptureOf(c, key, parse))
+  const parseOptionalFile = <T>(c: Capture | undefined, key: string, parse: (t: string) => T): Parsed<T | undefined> => withRootHint(parseOptionalFileOf(c, key, parse))
+  const parseBy = <T>(c: Capture | undefined, key: string, pick: (c: Capture) => (t: string) => T): Parsed<T> => withRootHint(parseByOf(c, key, pick))
   const netns = parseCapture(get('node.netns'), 'node.netns', parseNetnsList)
   const inodes = new Map((netns.ok ? netns.value : []).map((e) => [e.name, e.inode]))
   const passive = !col.probed
@@ -149,7 +164,8 @@ export function buildNodeModel(col: NodeCollection, opts: NodeOptions): NodeMode
     novaConf,
     novaRoot: probeOutcome(get('probe.nova-root', agentNova) ?? nova.find((c) => c.key === 'probe.nova-root'), 'probe.nova-root', passive),
     ...(listenCap ? {novaListen: probeOutcome(listenCap, `probe.nova-root[${listenUrl}]`, passive)} : {}),
-    novaSigned: probeOutcome(nova.find((c) => c.key === 'probe.nova-signed'), 'probe.nova-signed', passive),
+    novaSigned: probeOutcome(nova.find((c) => c.key === 'probe.nova-signed' && !c.param?.endsWith(` ${CONTROL}`)), 'probe.nova-signed', passive),
+    novaControl: probeOutcome(nova.find((c) => c.key === 'probe.nova-signed' && c.param?.endsWith(` ${CONTROL}`)), 'probe.nova-signed (random key)', passive),
     options: opts,
     passive,
     paths: col.paths,
@@ -163,8 +179,8 @@ export function buildNodeModel(col: NodeCollection, opts: NodeOptions): NodeMode
 }
 
 /** Old captures hold `netstat` or `ip a`/`ifconfig` text where mdctl now runs `ss` and `ip -json`: pick the parser by argv. */
-function parseBy<T>(c: Capture | undefined, key: string, pick: (c: Capture) => (t: string) => T): Parsed<T> {
-  return parseCapture(c, key, c ? pick(c) : () => undefined as T)
+function parseByOf<T>(c: Capture | undefined, key: string, pick: (c: Capture) => (t: string) => T): Parsed<T> {
+  return parseCaptureOf(c, key, c ? pick(c) : () => undefined as T)
 }
 
 const listenerParser = (c: Capture): ((t: string) => Listener[]) => (c.argv[0] === 'netstat' ? parseNetstatListeners : (t) => parseSsListeners(t, 'tcp'))

@@ -94,7 +94,7 @@ const IDENTITY = new Map<string, MetadataIdentity['kind']>([
 
 // Messages quote input, which can be hostile: one line, printable, short.
 const clip = (s: string): string => {
-  const one = s.replace(/[\u0000-\u001f\u007f]/g, ' ')
+  const one = s.slice(0, 81).replace(/[\u0000-\u001f\u007f]/g, ' ')
   return one.length > 80 ? `${one.slice(0, 80)}…` : one
 }
 
@@ -161,6 +161,9 @@ function parseBindAddress(spec: string): {address: string; port: number} | undef
   return {address, port: Number(portText)}
 }
 
+/** haproxy's LINESIZE (include/haproxy/defaults.h): a longer configuration line is an error to haproxy. */
+const LINESIZE = 2048
+
 export function parseHaproxyConfig(text: string): HaproxyConfig {
   assertText(text, 'haproxy config')
   // null prototype: a timeout named `__proto__` in hostile input stays a plain key
@@ -172,6 +175,11 @@ export function parseHaproxyConfig(text: string): HaproxyConfig {
   for (let n = 0; n < lines.length; n++) {
     const raw = (lines[n] as string).trim()
     if (raw === '' || raw.startsWith('#')) continue
+    if (raw.length > LINESIZE) {
+      // haproxy itself refuses such a line ("line too long"): it configures nothing
+      cfg.warnings.push(`line ${n + 1}: ${raw.length} characters, longer than haproxy accepts (${LINESIZE}); ignored`)
+      continue
+    }
     const w = words(raw)
     if (!w) {
       cfg.warnings.push(`line ${n + 1}: unterminated quote ("${clip(raw)}"); the file looks cut, stopped here`)

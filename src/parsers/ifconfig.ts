@@ -31,7 +31,7 @@ const OLD = /^(\S+)\s+Link encap:/
 
 // Messages quote input, which can be hostile: one line, printable, short.
 const clip = (s: string): string => {
-  const one = s.replace(/[\u0000-\u001f\u007f]/g, ' ')
+  const one = s.slice(0, 81).replace(/[\u0000-\u001f\u007f]/g, ' ')
   return one.length > 80 ? `${one.slice(0, 80)}…` : one
 }
 
@@ -86,7 +86,7 @@ export function parseIfconfig(text: string): Links {
   let current: Link | undefined
   const lines = text.split('\n')
   for (let n = 0; n < lines.length; n++) {
-    const line = (lines[n] as string).replace(/\s+$/, '')
+    const line = (lines[n] as string).trimEnd()
     if (line === '') continue
     const modern = MODERN.exec(line)
     const old = modern ? null : OLD.exec(line)

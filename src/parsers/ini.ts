@@ -79,7 +79,7 @@ export function parseIni(text: string): Ini {
   }
   const lines = text.split(/\r?\n/)
   for (let n = 0; n < lines.length; n++) {
-    const line = (lines[n] as string).replace(/\s+$/, '')
+    const line = (lines[n] as string).trimEnd()
     if (line === '') {
       flush()
       continue

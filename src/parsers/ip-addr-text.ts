@@ -32,7 +32,7 @@ const ONELINE = /^(\d+):\s+([^:@\s]+)(?:@\S+)?\s+(inet6?)\s+(\S+)(.*)$/
 
 // Messages quote input, which can be hostile: one line, printable, short.
 const clip = (s: string): string => {
-  const one = s.replace(/[\u0000-\u001f\u007f]/g, ' ')
+  const one = s.slice(0, 81).replace(/[\u0000-\u001f\u007f]/g, ' ')
   return one.length > 80 ? `${one.slice(0, 80)}…` : one
 }
 
@@ -59,7 +59,7 @@ export function parseIpAddrText(text: string): Links {
   let current: Link | undefined
   const lines = text.split('\n')
   for (let n = 0; n < lines.length; n++) {
-    const line = (lines[n] as string).replace(/\s+$/, '')
+    const line = (lines[n] as string).trimEnd()
     if (line.trim() === '') continue
     const header = HEADER.exec(line)
     if (header) {

@@ -77,7 +77,7 @@ const CHAIN = /^:(\S+)\s+(\S+)(?:\s+\[\d+:\d+\])?$/
 
 // Messages quote input, which can be hostile: one line, printable, short.
 const clip = (s: string): string => {
-  const one = s.replace(/[\u0000-\u001f\u007f]/g, ' ')
+  const one = s.slice(0, 81).replace(/[\u0000-\u001f\u007f]/g, ' ')
   return one.length > 80 ? `${one.slice(0, 80)}…` : one
 }
 

@@ -37,7 +37,7 @@ import type {Listener, Listeners} from './ss-listeners.js'
 
 // Messages quote input, which can be hostile: one line, printable, short.
 const clip = (s: string): string => {
-  const one = s.replace(/[\u0000-\u001f\u007f]/g, ' ')
+  const one = s.slice(0, 81).replace(/[\u0000-\u001f\u007f]/g, ' ')
   return one.length > 80 ? `${one.slice(0, 80)}…` : one
 }
 const HEADER = /^(Active (Internet connections|UNIX domain sockets|Bluetooth connections)|Proto\s+(Recv-Q|RefCnt))/
@@ -96,6 +96,9 @@ function withWarnings<T>(list: T[], warnings: string[]): T[] & {warnings: string
   return Object.defineProperty(list, 'warnings', {enumerable: false, value: warnings}) as T[] & {warnings: string[]}
 }
 
+/** A netstat line is a few hundred characters; only a line's head is judged. */
+const LINE_LIMIT = 64 * 1024
+
 export function parseNetstatListeners(text: string): Listeners {
   assertText(text, 'netstat output')
   const out: Listener[] = []
@@ -106,7 +109,11 @@ export function parseNetstatListeners(text: string): Listeners {
   let unixHasPid: boolean | undefined
   const lines = text.split('\n')
   for (let n = 0; n < lines.length; n++) {
-    const line = lines[n] as string
+    let line = lines[n] as string
+    if (line.length > LINE_LIMIT) {
+      warnings.push(`line ${n + 1}: ${line.length} characters, kept the first ${LINE_LIMIT}`)
+      line = line.slice(0, LINE_LIMIT)
+    }
     const trimmed = line.trim()
     if (trimmed === '') continue
     if (HEADER.test(trimmed)) {

@@ -42,10 +42,12 @@ export type PsRows = PsRow[] & {warnings: string[]}
 type Format = 'pid-user-args' | 'full' | 'aux'
 
 const NUM = /^\d+$/
+/** Longer than any command line on the metadata path (the kernel caps one argument at 128 KiB): only its head matters. */
+const LINE_LIMIT = 64 * 1024
 const TIME = /^(\d+-)?\d+:\d{2}(:\d{2})?$/
 // Messages quote input, which can be hostile: one line, printable, short.
 const clip = (s: string): string => {
-  const one = s.replace(/[\u0000-\u001f\u007f]/g, ' ')
+  const one = s.slice(0, 81).replace(/[\u0000-\u001f\u007f]/g, ' ')
   return one.length > 80 ? `${one.slice(0, 80)}…` : one
 }
 
@@ -82,7 +84,11 @@ export function parsePsOutput(text: string): PsRows {
   let format: Format | undefined
   const lines = text.split('\n')
   for (let n = 0; n < lines.length; n++) {
-    const line = lines[n] as string
+    let line = lines[n] as string
+    if (line.length > LINE_LIMIT) {
+      warnings.push(`line ${n + 1}: ${line.length} characters, kept the first ${LINE_LIMIT}`)
+      line = line.slice(0, LINE_LIMIT)
+    }
     const t = line.trim().split(/\s+/).filter((w) => w !== '')
     if (t.length === 0) continue
     const headerFormat = formatOf(t)
@@ -100,7 +106,7 @@ export function parsePsOutput(text: string): PsRows {
     const last = rows[rows.length - 1]
     // Only -f/aux output gets folded continuation lines; a pid=,user=,args= row always starts with a PID.
     if (last && format !== 'pid-user-args') {
-      last.args.push(...t)
+      for (const w of t) last.args.push(w)
       continue
     }
     if (rows.length === 0) throw new ParseError(`not ps output: "${clip(line.trim())}"`)

@@ -79,7 +79,7 @@ const NUM = /^\d+$/
 
 // Messages quote input, which can be hostile: one line, printable, short.
 const clip = (s: string): string => {
-  const one = s.replace(/[\u0000-\u001f\u007f]/g, ' ')
+  const one = s.slice(0, 81).replace(/[\u0000-\u001f\u007f]/g, ' ')
   return one.length > 80 ? `${one.slice(0, 80)}…` : one
 }
 
@@ -174,6 +174,9 @@ function withWarnings<T>(list: T[], warnings: string[]): T[] & {warnings: string
   return Object.defineProperty(list, 'warnings', {enumerable: false, value: warnings}) as T[] & {warnings: string[]}
 }
 
+/** Room for the users:(…) of thousands of processes sharing one socket; only a line's head is judged. */
+const LINE_LIMIT = 64 * 1024
+
 export function parseSsListeners(text: string, defaultProto?: 'tcp' | 'udp'): Listeners {
   assertText(text, 'ss output')
   const out: Listener[] = []
@@ -182,7 +185,11 @@ export function parseSsListeners(text: string, defaultProto?: 'tcp' | 'udp'): Li
   let records = 0
   const lines = text.split('\n')
   for (let n = 0; n < lines.length; n++) {
-    const line = lines[n] as string
+    let line = lines[n] as string
+    if (line.length > LINE_LIMIT) {
+      warnings.push(`line ${n + 1}: ${line.length} characters, kept the first ${LINE_LIMIT}`)
+      line = line.slice(0, LINE_LIMIT)
+    }
     const first = line.trimStart().split(/\s/, 1)[0] ?? ''
     if (first === '' || (HEADERS.has(first) && /Local Address/.test(line))) continue
     const r = parseLine(line, defaultProto)

@@ -3,6 +3,7 @@ import {lstat, open, readdir, readFile, readlink, stat} from 'node:fs/promises'
 import {availableParallelism, hostname} from 'node:os'
 
 import {EVIDENCE, type EvidenceKey, type Paths} from '../evidence/registry.js'
+import {getFirst, parseIni} from '../parsers/ini.js'
 import {signInstanceId} from '../reference/signature.js'
 import {USER_AGENT} from '../version.js'
 import type {Capture} from './capture.js'
@@ -33,7 +34,10 @@ export class LiveNodeSource implements Source {
   readonly origin: string
   readonly capturedAt = new Date().toISOString()
   readonly redactor = new Redactor()
-  private agentSecret: string | undefined
+  /** the agent's secret as read from its config files: absent until they were read, `unknown` when they could not be */
+  private readonly secrets: {agentIni?: string | null | 'unreadable'; neutronConf?: string | null | 'unreadable'} = {}
+  /** TLS settings the agent uses towards nova (metadata_agent.ini), as file paths */
+  private novaTls: {ca?: string; cert?: string; key?: string; insecure: boolean} = {insecure: false}
   private readonly scanners = new Map<readonly NetnsKey[], NetnsScanner>()
 
   constructor(private readonly opts: {timeoutMs?: number; launchers?: number; python?: boolean} = {}) {
@@ -118,19 +122,43 @@ export class LiveNodeSource implements Source {
     }
     const headers = {...spec.headers}
     if (spec.key === 'probe.nova-signed') {
+      const secret = spec.signWith === 'random' ? randomUUID() : this.agentSecret()
+      // signing without the agent's real secret would make nova's 403 look like a mismatch
+      if (typeof secret !== 'string') return {...base, durationMs: 0, exitCode: -1, failure: secret.failure, stderr: `not probed: ${secret.why}`, stdout: ''}
       const id = randomUUID()
       headers['X-Instance-ID'] = id
       headers['X-Tenant-ID'] = randomUUID().replaceAll('-', '')
       headers['X-Forwarded-For'] = '192.0.2.1'
-      headers['X-Instance-ID-Signature'] = signInstanceId(this.agentSecret ?? '', id)
+      headers['X-Instance-ID-Signature'] = signInstanceId(secret, id)
+    }
+    const url = spec.url ?? 'http://169.254.169.254/'
+    let tls: {ca?: string; cert?: string; key?: string; insecure: boolean} | undefined
+    if (url.startsWith('https:') && spec.key !== 'probe.agent') {
+      const t = await readTls(this.novaTls)
+      if ('why' in t) return {...base, durationMs: 0, exitCode: -1, failure: t.failure, stderr: `not probed: ${t.why}`, stdout: ''}
+      tls = t
     }
     const r = await httpProbe({
+      ...(tls ? {tls} : {}),
       headers,
       timeoutMs: 5000,
-      url: spec.url ?? 'http://169.254.169.254/',
+      url,
       ...(spec.key === 'probe.agent' ? {socketPath: paths.socketPath} : {}),
     })
-    return this.redactor.scrub({...base, durationMs: r.durationMs, exitCode: r.exitCode, stderr: r.stderr, stdout: r.stdout})
+    return this.redactor.scrub({...base, durationMs: r.durationMs, exitCode: r.exitCode, ...(r.failure ? {failure: r.failure} : {}), stderr: r.stderr, stdout: r.stdout})
+  }
+
+  /**
+   * The secret the agent signs with: metadata_agent.ini's, else neutron.conf's (the agent reads
+   * both, the later file winning), else empty. Unknown when metadata_agent.ini was not read here.
+   */
+  private agentSecret(): string | {failure: 'permission' | 'error'; why: string} {
+    const {agentIni, neutronConf} = this.secrets
+    if (agentIni === 'unreadable') return {failure: 'permission', why: "metadata_agent.ini could not be read, so the agent's shared secret is unknown (run doctor as root)"}
+    if (agentIni === undefined) return {failure: 'error', why: "metadata_agent.ini was not found, so the agent's shared secret is unknown (pass --neutron-config-dir)"}
+    if (agentIni !== null) return agentIni
+    if (neutronConf === 'unreadable') return {failure: 'permission', why: "neutron.conf could not be read and metadata_agent.ini sets no secret, so the agent's shared secret is unknown (run doctor as root)"}
+    return neutronConf ?? ''
   }
 
   private async readFileCapture(key: string, param: string | undefined, path: string, ini: boolean): Promise<Capture> {
@@ -147,13 +175,19 @@ export class LiveNodeSource implements Source {
         await fh.close()
       }
       if (ini) {
-        if (key === 'node.agent-ini') this.agentSecret = findSecret(text)
+        if (key === 'node.agent-ini') {
+          this.secrets.agentIni = findSecret(text) ?? null
+          this.novaTls = tlsOptions(text)
+        }
+        if (key === 'node.neutron-conf') this.secrets.neutronConf = findSecret(text) ?? null
         text = this.redactor.redactIni(text)
       }
       return {...base, durationMs: Math.round(performance.now() - started), exitCode: 0, stderr: '', stdout: text}
     } catch (error) {
       const e = error as NodeJS.ErrnoException
       const failure = e.code === 'EACCES' || e.code === 'EPERM' ? ('permission' as const) : undefined
+      if (failure && key === 'node.agent-ini') this.secrets.agentIni = 'unreadable'
+      if (failure && key === 'node.neutron-conf') this.secrets.neutronConf = 'unreadable'
       const what = e.code === 'ENOENT' ? 'No such file or directory' : e.code === 'EISDIR' ? 'Is a directory' : failure ? 'Permission denied' : e.message
       return {...base, durationMs: Math.round(performance.now() - started), exitCode: 1, ...(failure ? {failure} : {}), stderr: `${path}: ${what}`, stdout: ''}
     }
@@ -195,12 +229,44 @@ export class LiveNodeSource implements Source {
   }
 }
 
+/** The shared secret in [DEFAULT], as oslo.config reads it; undefined when the file sets none. */
 function findSecret(text: string): string | undefined {
-  for (const line of text.split('\n')) {
-    const m = /^\s*([A-Za-z_]+)\s*[=:]\s*(.*?)\s*$/.exec(line)
-    if (m && SECRET_KEYS.includes((m[1] ?? '').toLowerCase())) return m[2]
+  try {
+    return getFirst(parseIni(text), SECRET_KEYS.map((k) => ['DEFAULT', k] as const))
+  } catch {
+    return undefined
   }
-  return undefined
+}
+
+/** nova_client_cert / nova_client_priv_key / auth_ca_cert / nova_metadata_insecure from metadata_agent.ini [DEFAULT]. */
+function tlsOptions(text: string): {ca?: string; cert?: string; key?: string; insecure: boolean} {
+  try {
+    const ini = parseIni(text)
+    const v = (k: string): string | undefined => getFirst(ini, [['DEFAULT', k]]) || undefined
+    const ca = v('auth_ca_cert')
+    const cert = v('nova_client_cert')
+    const key = v('nova_client_priv_key')
+    return {...(ca ? {ca} : {}), ...(cert ? {cert} : {}), ...(key ? {key} : {}), insecure: /^(true|yes|on|1)$/i.test(v('nova_metadata_insecure') ?? '')}
+  } catch {
+    return {insecure: false}
+  }
+}
+
+/** The PEM files the agent would use towards nova over https; a file this user cannot read means no probe. */
+async function readTls(o: {ca?: string; cert?: string; key?: string; insecure: boolean}): Promise<{ca?: string; cert?: string; key?: string; insecure: boolean} | {failure: 'permission' | 'error'; why: string}> {
+  const out: {ca?: string; cert?: string; key?: string; insecure: boolean} = {insecure: o.insecure}
+  for (const k of ['ca', 'cert', 'key'] as const) {
+    const path = o[k]
+    if (!path) continue
+    try {
+      out[k] = await readFile(path, 'utf8')
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException
+      const denied = e.code === 'EACCES' || e.code === 'EPERM'
+      return {failure: denied ? 'permission' : 'error', why: `${path} (from metadata_agent.ini) could not be read: ${e.code ?? e.message}${denied ? ' (run doctor as root)' : ''}`}
+    }
+  }
+  return out
 }
 
 /** `ls -1i /run/netns` format: "<inode> <name>" per line. An absent directory means no namespaces. */

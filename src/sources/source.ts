@@ -11,6 +11,8 @@ export interface ProbeSpec {
   url?: string
   headers?: Record<string, string>
   netns?: string
+  /** probe.nova-signed: sign with the agent's secret, or with a random key (a control: does nova check signatures at all?) */
+  signWith?: 'agent' | 'random'
 }
 
 /**

@@ -1,11 +1,13 @@
+import {spawnSync} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 
 import {describe, expect, it} from 'vitest'
 
 import {NODE_CHECKS} from '../../src/checks/index.js'
-import {runCheck} from '../../src/engine/check.js'
+import {type CheckResult, runCheck} from '../../src/engine/check.js'
 import type {NodeCollection, NodeOptions} from '../../src/engine/collect-node.js'
 import {captureId} from '../../src/engine/parsed.js'
+import {metadataAgentBinary} from '../../src/checks/node/processes.js'
 import {buildNodeModel} from '../../src/model/node-model.js'
 import type {Capture} from '../../src/sources/capture.js'
 
@@ -63,15 +65,18 @@ function healthy(): Caps {
 
 const OPTS: NodeOptions = {neutronConfigDir: '/etc/neutron', novaConfig: '/etc/nova/nova.conf', passive: false}
 
-function run(id: string, change: (c: Caps) => void = () => {}, opts: Partial<NodeOptions> = {}): string[] {
+function runFull(id: string, change: (c: Caps) => void = () => {}, opts: Partial<NodeOptions> = {}): CheckResult {
   const caps = healthy()
   change(caps)
   const o = {...OPTS, ...opts}
   const col: NodeCollection = {captures: caps, namespaces: [...caps.values()].filter((c) => c.key === 'netns.addr').map((c) => c.param ?? ''), paths: {neutronConfigDir: o.neutronConfigDir, novaConfig: o.novaConfig, socketPath: SOCK, statePath: STATE}, probed: !o.passive}
   const check = NODE_CHECKS.find((c) => c.id === id)
   if (!check) throw new Error(`no check ${id}`)
-  const model = buildNodeModel(col, o)
-  const r = runCheck(check, model)
+  return runCheck(check, buildNodeModel(col, o))
+}
+
+function run(id: string, change: (c: Caps) => void = () => {}, opts: Partial<NodeOptions> = {}): string[] {
+  const r = runFull(id, change, opts)
   if (r.run.status !== 'ran') return [`${r.run.status}: ${r.run.reason ?? ''}`]
   for (const f of r.findings) if (f.severity === 'fail') expect(f.fix?.commands?.length ?? f.fix?.text.length).toBeTruthy()
   return r.findings.map((f) => `${f.severity} ${f.code}`)
@@ -114,17 +119,57 @@ describe('node checks: each passes on the healthy node and fails on one break', 
     ['socket-file', 'fail SOCKET_MODE_DENIES_PROXY', (c) => edit('node.proxy-conf', `ns-metadata-proxy/${ROUTER}.conf`, (s) => s.replace(/user\s+root/, 'user        neutron'))(c)],
     ['socket-listener', 'fail SOCKET_STALE', edit('node.unix-listeners', undefined, () => '')],
     ['agent-config', 'fail AGENT_NOVA_PORT_INVALID', edit('node.agent-ini', undefined, (s) => s.replace('nova_metadata_port = 8775', 'nova_metadata_port = 87x5'))],
-    ['agent-process', 'fail AGENT_NOT_RUNNING', edit('node.ps', undefined, (s) => s.split('\n').filter((l) => !l.includes('metadata-agent')).join('\n'))],
+    ['agent-process', 'fail AGENT_NOT_RUNNING', (c) => {
+      edit('node.ps', undefined, (s) => s.split('\n').filter((l) => !l.includes('metadata-agent')).join('\n'))(c)
+      c.set(captureId('probe.agent', `router:${ROUTER}@192.0.2.1`), cap('probe.agent', '', {exitCode: 7, param: `router:${ROUTER}@192.0.2.1`, stderr: `failed to connect: connect ECONNREFUSED ${SOCK}`}))
+    }],
     ['agent-probe', 'fail AGENT_NOT_ANSWERING', (c) => c.set(captureId('probe.agent', `router:${ROUTER}@192.0.2.1`), cap('probe.agent', '', {exitCode: 7, param: `router:${ROUTER}@192.0.2.1`, stderr: `failed to connect: connect ECONNREFUSED ${SOCK}`}))],
     ['agent-nova-target', 'fail AGENT_WRONG_NOVA_HOST', (c) => {
       edit('node.agent-ini', undefined, (s) => s.replace('nova_metadata_host = 127.0.0.1', 'nova_metadata_host = 127.0.0.2'))(c)
       c.set(captureId('probe.nova-root', 'http://127.0.0.2:8775'), cap('probe.nova-root', '', {exitCode: 7, param: 'http://127.0.0.2:8775', stderr: 'failed to connect: connect ECONNREFUSED 127.0.0.2:8775'}))
     }],
     ['nova-reachable', 'fail NOVA_UNREACHABLE', (c) => c.set(captureId('probe.nova-root', NOVA), cap('probe.nova-root', '', {exitCode: 7, param: NOVA, stderr: 'failed to connect: connect ECONNREFUSED 127.0.0.1:8775'}))],
-    ['nova-config', 'fail NOVA_METADATA_PROXY_DISABLED', edit('node.nova-conf', undefined, (s) => s.replace('service_metadata_proxy = True', 'service_metadata_proxy = False'))],
+    ['nova-config', 'warn NOVA_METADATA_API_NOT_ENABLED', edit('node.nova-conf', undefined, (s) => s.replace('[DEFAULT]\n', '[DEFAULT]\nenabled_apis = osapi_compute\n'))],
+    ['nova-service-metadata-proxy', 'fail NOVA_METADATA_PROXY_DISABLED', edit('node.nova-conf', undefined, (s) => s.replace('service_metadata_proxy = True', 'service_metadata_proxy = False'))],
     ['secret-fingerprint', 'fail SECRET_MISMATCH', edit('node.nova-conf', undefined, (s) => s.replace(FP, '<fingerprint hmac-sha256:fedcba9876543210>'))],
     ['signed-probe', 'fail SIGNATURE_REJECTED', edit('probe.nova-signed', NOVA, () => 'HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\n\r\n403 Forbidden\n\nInvalid proxy request signature.\n')],
   ]
+  // more fail paths, for the pasteable-commands test below
+  const morePaths: Array<[string, string, (c: Caps) => void, Partial<NodeOptions>?]> = [
+    ['proxy-process', 'fail PROXY_STALE_ID', edit('node.proc-net', undefined, (s) => s.replace(`${STATE}/ns-metadata-proxy/${ROUTER}.conf`, `${STATE}/ns-metadata-proxy/99999999-1111-2222-3333-444455556666.conf`))],
+    ['proxy-config', 'fail PROXY_BIND_MISMATCH', edit('node.proxy-conf', `ns-metadata-proxy/${ROUTER}.conf`, (s) => s.replace(/bind\s+\S+:9697/, 'bind 0.0.0.0:9698'))],
+    ['proxy-pidfile', 'fail PROXY_WRONG_NAMESPACE', edit('node.proc-net', undefined, (s) => s.replace('"netns":4026532002', '"netns":4026531840'))],
+    ['socket-file', 'fail SOCKET_NOT_A_SOCKET', edit('node.socket-stat', SOCK, (s) => s.replace('|socket|', '|regular file|'))],
+    ['socket-listener', 'fail SOCKET_NO_LISTENER', (c) => {
+      edit('node.unix-listeners', undefined, () => '')(c)
+      c.set(captureId('node.socket-stat', SOCK), absentFile('node.socket-stat', SOCK))
+    }],
+    ['agent-config', 'fail AGENT_NOVA_PROTOCOL_INVALID', edit('node.agent-ini', undefined, (s) => `${s}nova_metadata_protocol = gopher\n`)],
+    ['agent-config', 'warn AGENT_SECRET_EMPTY', edit('node.agent-ini', undefined, (s) => s.replace(`metadata_proxy_shared_secret = ${FP}`, ''))],
+    ['agent-config', 'warn AGENT_NOVA_METADATA_IP_OBSOLETE', edit('node.agent-ini', undefined, (s) => s.replace('nova_metadata_host', 'nova_metadata_ip'))],
+    ['agent-probe', 'fail AGENT_ERROR', (c) => c.set(captureId('probe.agent', `router:${ROUTER}@192.0.2.1`), cap('probe.agent', 'HTTP/1.1 500 Internal Server Error\r\n\r\nboom\n', {param: `router:${ROUTER}@192.0.2.1`}))],
+    ['nova-reachable', 'fail NOVA_BAD_RESPONSE', (c) => c.set(captureId('probe.nova-root', NOVA), cap('probe.nova-root', 'HTTP/1.1 200 OK\r\n\r\nhello\n', {param: NOVA}))],
+    ['dhcp-metadata-options', 'warn METADATA_NETWORK_NEEDS_ISOLATED', (c) => c.set('node.dhcp-ini', cap('node.dhcp-ini', '[DEFAULT]\nenable_metadata_network = True\n'))],
+    ['dhcp-opts-route', 'warn DHCP_ROUTE_121_MISSING', edit('node.dhcp-opts', NET, (s) => s.split('\n').filter((l) => !l.includes('classless-static-route')).join('\n'))],
+    ['namespace-present', 'fail NAMESPACE_MISSING', () => {}, {networks: ['0d0d0d0d-0000-0000-0000-000000000000']}],
+    ['namespace-present', 'warn NO_METADATA_NAMESPACES', (c) => c.set('node.netns', cap('node.netns', '4026532009 other\n'))],
+    ['instance-lookup', 'fail INSTANCE_NOT_FOUND', (c) => c.set(captureId('probe.agent', `router:${ROUTER}@10.0.0.5`), cap('probe.agent', S('http-response--agent-404-raw-template.txt'), {param: `router:${ROUTER}@10.0.0.5`})), {instanceIps: ['10.0.0.5']}],
+    ['secret-fingerprint', 'fail SECRET_MISMATCH', edit('node.nova-conf', undefined, (s) => s.replace(`[neutron]\nservice_metadata_proxy = True\nmetadata_proxy_shared_secret = ${FP}`, `neutron_metadata_proxy_shared_secret = <fingerprint hmac-sha256:fedcba9876543210>\n[neutron]\nservice_metadata_proxy = True`))],
+    ['agent-nova-target', 'fail AGENT_WRONG_NOVA_HOST', (c) => {
+      edit('node.nova-conf', undefined, (s) => s.replace('metadata_listen = 127.0.0.1', 'metadata_listen = 0.0.0.0'))(c)
+      edit('node.agent-ini', undefined, (s) => s.replace('nova_metadata_port = 8775', 'nova_metadata_port = 8776'))(c)
+      c.set(captureId('probe.nova-root', 'http://127.0.0.1:8776'), cap('probe.nova-root', '', {exitCode: 7, param: 'http://127.0.0.1:8776', stderr: 'failed to connect: connect ECONNREFUSED 127.0.0.1:8776'}))
+    }],
+    ['dhcp-metadata-address', 'fail METADATA_IP_MISSING', edit('netns.addr', QD, (s) => s.replace(/\{"family":"inet","local":"169\.254\.169\.254"[^}]*\},?/, '').replaceAll('"ns-', '"xx-').replaceAll('"tap', '"xxx'))],
+    ['l3-metadata-proxy-enabled', 'fail L3_METADATA_PROXY_DISABLED', (c) => c.set('node.l3-ini', cap('node.l3-ini', '[DEFAULT]\nenable_metadata_proxy = False\n')), {neutronConfigDir: '/opt/kolla/neutron'}],
+  ]
+  for (const [id, expected, change, opts] of morePaths) {
+    it(`${id}: ${expected}`, () => {
+      const out = run(id, change, opts)
+      expect(out, out.join('; ')).toContain(expected)
+    })
+  }
+
   for (const [id, expected, change, opts] of cases) {
     it(`${id}: ${expected}`, () => {
       const out = run(id, change, opts)
@@ -174,5 +219,195 @@ describe('node checks: each passes on the healthy node and fails on one break', 
 
   it('under --passive the probe checks are not evaluated and say why', () => {
     expect(run('nova-reachable', () => {}, {passive: true})[0]).toMatch(/not-evaluated: .*--passive/)
+  })
+
+  // Every command of every fix, over every fail and warn path above: pasteable as printed, with
+  // this node's values. bash reads `<port>` as a redirection; prose is not a command.
+  it('every fix command is a shell command with this node\'s values, no placeholder and no prose', () => {
+    const COMMANDS = new Set(['systemctl', 'journalctl', 'crudini', 'ip', 'curl', 'openstack', 'grep', 'kill', 'ps', 'mv', 'ls', 'ss', 'iptables-save', 'cat', 'mdctl', 'dhclient'])
+    const seen: string[] = []
+    for (const [id, expected, change, opts] of [...cases, ...morePaths]) {
+      const r = runFull(id, change, opts)
+      const f = r.findings.find((x) => `${x.severity} ${x.code}` === expected)
+      expect(f, `${id} ${expected}`).toBeDefined()
+      for (const cmd of f?.fix?.commands ?? []) {
+        seen.push(cmd)
+        expect(cmd, `${f?.code}: ${cmd}`).not.toMatch(/<[^>\s]*>|<[a-z][^>]*>/i)
+        expect(cmd, `${f?.code}: ${cmd}`).not.toMatch(/^\s*(and|then|or|set|check|make|see|the|run)\b/i)
+        const first = cmd.trim().split(/\s+/)[0] ?? ''
+        expect(COMMANDS.has(first) || /^[A-Z_]+=\$\(openssl rand -hex \d+\)$/.test(cmd), `${f?.code}: "${cmd}" does not start with a command`).toBe(true)
+        const syntax = spawnSync('bash', ['-n', '-c', cmd], {encoding: 'utf8'})
+        expect(syntax.status, `${f?.code}: ${cmd}: ${syntax.stderr}`).toBe(0)
+      }
+    }
+    expect(seen.length).toBeGreaterThan(20)
+  })
+
+  // doctor without root: what cannot be read is not evaluated and says how to get it, never a failure
+  describe('evidence a normal user cannot read', () => {
+    const denied = (key: string, path: string) => (c: Caps) => c.set(key, cap(key, '', {exitCode: 1, failure: 'permission', stderr: `${path}: Permission denied`}))
+    it('proxy-pidfile does not call a proxy misplaced when its namespace inode is unreadable (0)', () => {
+      const out = run('proxy-pidfile', edit('node.proc-net', undefined, (s) => s.replaceAll(/"netns":\d+/g, '"netns":0').replaceAll(/"sockets":\[[^\]]*\]/g, '"sockets":[]')))
+      expect(out.filter((l) => l.startsWith('fail'))).toEqual([])
+      expect(runFull('proxy-pidfile', edit('node.proc-net', undefined, (s) => s.replaceAll(/"netns":\d+/g, '"netns":0'))).findings.map((f) => f.summary).join()).toMatch(/run doctor as root/)
+    })
+    it('agent-probe: a socket this user may not open is not evaluated, not a dead agent', () => {
+      const out = run('agent-probe', (c) => c.set(captureId('probe.agent', `router:${ROUTER}@192.0.2.1`), cap('probe.agent', '', {exitCode: 7, failure: 'permission', param: `router:${ROUTER}@192.0.2.1`, stderr: `failed to connect: connect EACCES ${SOCK}`})))
+      expect(out[0]).toMatch(/^not-evaluated: .*EACCES.*run doctor as root/)
+    })
+    it('a probe recorded before the permission flag existed (EACCES in the text) is not evaluated either', () => {
+      expect(run('agent-probe', (c) => c.set(captureId('probe.agent', `router:${ROUTER}@192.0.2.1`), cap('probe.agent', '', {exitCode: 7, param: `router:${ROUTER}@192.0.2.1`, stderr: `failed to connect: connect EACCES ${SOCK}`})))[0]).toMatch(/^not-evaluated/)
+    })
+    it('socket checks: with metadata_agent.ini unreadable, a socket missing at the default path is not evaluated', () => {
+      const change = (c: Caps) => {
+        denied('node.agent-ini', '/etc/neutron/metadata_agent.ini')(c)
+        c.set(captureId('node.socket-stat', SOCK), absentFile('node.socket-stat', SOCK))
+        edit('node.unix-listeners', undefined, () => '')(c)
+      }
+      expect(run('socket-file', change)[0]).toMatch(/^not-evaluated: .*run doctor as root/)
+      expect(run('socket-listener', change)[0]).toMatch(/^not-evaluated: .*run doctor as root/)
+    })
+    it('config checks on unreadable files say to run as root', () => {
+      expect(run('agent-config', denied('node.agent-ini', '/etc/neutron/metadata_agent.ini'))[0]).toMatch(/^not-evaluated: .*Permission denied.*run doctor as root/)
+      expect(run('secret-fingerprint', denied('node.nova-conf', '/etc/nova/nova.conf'))[0]).toMatch(/^not-evaluated: .*run doctor as root/)
+    })
+    it('signed-probe: a probe the source refused to sign (secret unknown) is not evaluated', () => {
+      const out = run('signed-probe', (c) => c.set(captureId('probe.nova-signed', NOVA), cap('probe.nova-signed', '', {exitCode: -1, failure: 'permission', param: NOVA, stderr: "not probed: metadata_agent.ini could not be read, so the agent's shared secret is unknown (run doctor as root)"})))
+      expect(out[0]).toMatch(/^not-evaluated: .*secret is unknown/)
+    })
+  })
+
+  describe('fixes name the option, section and file read on this node', () => {
+    const havana = edit('node.nova-conf', undefined, (s) => s.replace(`[neutron]\nservice_metadata_proxy = True\nmetadata_proxy_shared_secret = ${FP}`, `service_neutron_metadata_proxy = True\nneutron_metadata_proxy_shared_secret = <fingerprint hmac-sha256:fedcba9876543210>\n`))
+    it("Havana's [DEFAULT] neutron_metadata_proxy_shared_secret, and --neutron-config-dir's metadata_agent.ini", () => {
+      const r = runFull('secret-fingerprint', havana, {neutronConfigDir: '/etc/kolla/neutron-metadata-agent', novaConfig: '/etc/kolla/nova-api/nova.conf'})
+      const f = r.findings.find((x) => x.code === 'SECRET_MISMATCH')
+      expect(f?.fix?.text).toContain('/etc/kolla/nova-api/nova.conf [DEFAULT] neutron_metadata_proxy_shared_secret')
+      expect(f?.fix?.text).toContain('/etc/kolla/neutron-metadata-agent/metadata_agent.ini [DEFAULT] metadata_proxy_shared_secret')
+      expect(f?.fix?.text).not.toContain('[neutron] metadata_proxy_shared_secret')
+      expect(f?.fix?.commands.join(' ')).toContain('/etc/kolla/neutron-metadata-agent/metadata_agent.ini /etc/kolla/nova-api/nova.conf')
+      const signed = runFull('signed-probe', (c) => {
+        havana(c)
+        edit('probe.nova-signed', NOVA, () => 'HTTP/1.1 403 Forbidden\r\n\r\nInvalid proxy request signature.\n')(c)
+      }, {novaConfig: '/etc/kolla/nova-api/nova.conf'}).findings.find((x) => x.code === 'SIGNATURE_REJECTED')
+      expect(signed?.fix?.text).toContain('[DEFAULT] neutron_metadata_proxy_shared_secret')
+    })
+    it('the socket fixes use --neutron-config-dir, not /etc/neutron', () => {
+      const opts = {neutronConfigDir: '/etc/kolla/neutron-metadata-agent'}
+      const mode = runFull('socket-file', edit('node.proxy-conf', `ns-metadata-proxy/${ROUTER}.conf`, (s) => s.replace(/user\s+root/, 'user        neutron')), opts).findings[0]
+      expect(mode?.fix?.commands[0]).toContain('/etc/kolla/neutron-metadata-agent/metadata_agent.ini')
+      const path = runFull('socket-path-agreement', edit('node.proxy-conf', `ns-metadata-proxy/${ROUTER}.conf`, (s) => s.replace(`server metadata ${SOCK}`, 'server metadata /var/lib/neutron/metadata_proxy')), opts).findings[0]
+      expect(path?.fix?.commands.join(' ')).not.toContain('/etc/neutron/')
+    })
+  })
+
+  describe('nova ignoring signatures (service_metadata_proxy off)', () => {
+    const off = edit('node.nova-conf', undefined, (s) => s.replace('service_metadata_proxy = True', 'service_metadata_proxy = False'))
+    const noNovaConf = (c: Caps) => c.set('node.nova-conf', absentFile('node.nova-conf'))
+    const control = (status: number) => (c: Caps) => c.set(captureId('probe.nova-signed', `${NOVA} random-key`), cap('probe.nova-signed', `HTTP/1.1 ${status} X\r\n\r\n${status}\n`, {param: `${NOVA} random-key`}))
+    it('from nova.conf: the finding is on hop signature, and the signed probe proves nothing', () => {
+      const r = runFull('nova-service-metadata-proxy', off)
+      expect(r.findings.map((f) => `${f.severity} ${f.code} ${f.hop}`)).toEqual(['fail NOVA_METADATA_PROXY_DISABLED signature'])
+      expect(run('signed-probe', off)[0]).toMatch(/^not-evaluated: nova ignores signatures/)
+    })
+    it('without nova.conf: a request signed with a random key tells whether nova checks signatures', () => {
+      expect(run('nova-service-metadata-proxy', (c) => { noNovaConf(c); control(404)(c) })).toEqual(['fail NOVA_METADATA_PROXY_DISABLED'])
+      expect(run('signed-probe', (c) => { noNovaConf(c); control(404)(c) })[0]).toMatch(/^not-evaluated/)
+      expect(run('nova-service-metadata-proxy', (c) => { noNovaConf(c); control(403)(c) })).toEqual(['pass NOVA_METADATA_PROXY_ENABLED'])
+      expect(run('signed-probe', (c) => { noNovaConf(c); control(403)(c) })).toEqual(['pass SIGNATURE_ACCEPTED'])
+    })
+    it('without nova.conf and without the control, a 404 is not taken as "secret accepted"', () => {
+      expect(run('signed-probe', noNovaConf)[0]).toMatch(/^not-evaluated: .*404/)
+      expect(run('nova-service-metadata-proxy', noNovaConf)[0]).toMatch(/^not-evaluated/)
+    })
+  })
+
+  describe('nova behind a VIP or load balancer on another port', () => {
+    const vip = (c: Caps) => {
+      edit('node.agent-ini', undefined, (s) => s.replace('nova_metadata_host = 127.0.0.1', 'nova_metadata_host = 127.0.0.9').replace('nova_metadata_port = 8775', 'nova_metadata_port = 80'))(c)
+      c.set(captureId('probe.nova-root', 'http://127.0.0.9:80'), cap('probe.nova-root', S('http-response--haproxy-200-versions.txt'), {param: 'http://127.0.0.9:80'}))
+    }
+    it('is at most one info finding, and nova-config says nothing about ports', () => {
+      const all = ['nova-config', 'agent-nova-target', 'nova-reachable', 'agent-config'].flatMap((id) => run(id, vip))
+      expect(all.filter((l) => /^(fail|warn)/.test(l))).toEqual([])
+      expect(all.filter((l) => /PORT|TARGET/.test(l))).toEqual(['info AGENT_NOVA_TARGET_ELSEWHERE'])
+    })
+    it('under --passive the differing target is an info, not a warning with a fix', () => {
+      expect(run('agent-nova-target', vip, {passive: true})).toEqual(['info AGENT_NOVA_TARGET_DIFFERS'])
+    })
+  })
+
+  describe('the socket mode against the proxy user and group', () => {
+    const sock = (mode: string, user: string, group: string) => edit('node.socket-stat', SOCK, (s) => s.replace('|644|65534|65534|nobody|nogroup|', `|${mode}|998|997|${user}|${group}|`))
+    const proxyAs = (user: string, group?: string) => edit('node.proxy-conf', `ns-metadata-proxy/${ROUTER}.conf`, (s) => s.replace(/user\s+root/, `user        ${user}`).replace(/group\s+root/, group ? `group       ${group}` : ''))
+    const both = (...fs: Array<(c: Caps) => void>) => (c: Caps) => { for (const f of fs) f(c) }
+    it('a group-writable socket is not connectable by a proxy outside the group', () => {
+      expect(run('socket-file', both(sock('664', 'neutron', 'neutron'), proxyAs('nobody', 'nogroup')))).toEqual(['fail SOCKET_MODE_DENIES_PROXY'])
+    })
+    it('a group-writable socket is connectable by a proxy in the group', () => {
+      expect(run('socket-file', both(sock('664', 'neutron', 'neutron'), proxyAs('haproxy', 'neutron')))).toEqual(['pass SOCKET_FILE_OK'])
+    })
+    it("the owner's bits bind the owner even when others may write", () => {
+      expect(run('socket-file', both(sock('466', 'neutron', 'neutron'), proxyAs('neutron', 'neutron')))).toEqual(['fail SOCKET_MODE_DENIES_PROXY'])
+    })
+    it('without the proxy group in its config, a group-only socket is not judged a failure', () => {
+      expect(run('socket-file', both(sock('664', 'neutron', 'neutron'), proxyAs('haproxy')))).toEqual(['info SOCKET_ACCESS_UNKNOWN'])
+    })
+  })
+
+  it('each check sits on the hop whose failure it explains', () => {
+    const hop = (id: string): string | undefined => NODE_CHECKS.find((c) => c.id === id)?.hop
+    expect(hop('l3-metadata-proxy-enabled')).toBe('intercept')
+    expect(hop('nova-service-metadata-proxy')).toBe('signature')
+    expect(hop('nova-config')).toBe('nova')
+  })
+
+  it('a probe that connected and then timed out blames the far side (nova, the agent) with the timing', () => {
+    const stuck = 'connected in 1 ms, then no response within 4999 ms'
+    const nova = runFull('nova-reachable', (c) => c.set(captureId('probe.nova-root', NOVA), cap('probe.nova-root', '', {exitCode: 28, param: NOVA, stderr: stuck}))).findings[0]
+    expect(`${nova?.severity} ${nova?.hop} ${nova?.code}`).toBe('fail nova NOVA_TIMEOUT')
+    expect(nova?.summary).toContain(stuck)
+    expect(nova?.fix?.text).toMatch(/stuck/)
+    const agent = runFull('agent-probe', (c) => c.set(captureId('probe.agent', `router:${ROUTER}@192.0.2.1`), cap('probe.agent', '', {exitCode: 28, param: `router:${ROUTER}@192.0.2.1`, stderr: stuck}))).findings[0]
+    expect(`${agent?.severity} ${agent?.hop} ${agent?.code}`).toBe('fail agent AGENT_PROBE_TIMEOUT')
+    expect(agent?.evidence[0]?.excerpt).toContain(stuck)
+  })
+
+  describe('the metadata agent as it really runs', () => {
+    it('recognises the packaged, direct, kolla, OVN and worker forms, and nothing else', () => {
+      const yes = [
+        '/usr/bin/python3 /usr/bin/neutron-metadata-agent --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/metadata_agent.ini',
+        'neutron-metadata-agent --config-file /etc/neutron/neutron.conf',
+        '/var/lib/kolla/venv/bin/python3 /var/lib/kolla/venv/bin/neutron-metadata-agent --config-file /etc/neutron/neutron.conf',
+        '/usr/bin/python3.11 /usr/bin/neutron-ovn-metadata-agent --config-file /etc/neutron/neutron_ovn_metadata_agent.ini',
+        '/usr/bin/python3 /usr/bin/neutron-ovn-agent --config-file /etc/neutron/plugins/ml2/ovn_agent.ini',
+        'neutron-metadata-agent: MetadataProxyHandler worker (/usr/bin/python3 /usr/bin/neutron-metadata-agent --config-file /etc/neutron/neutron.conf)',
+      ]
+      const no = [
+        'node /opt/mdctl/bin/run.js reference agent --config x.json',
+        'mdctl reference agent',
+        'node /opt/mdctl/dist/lab/daemon.js agent /var/lib/mdctl-lab/lab.json',
+        '/usr/bin/python3 /usr/bin/privsep-helper --config-file /etc/neutron/neutron.conf --privsep_context neutron.privileged.default',
+        'grep neutron-metadata-agent',
+        'vim /etc/neutron/metadata_agent.ini',
+      ]
+      for (const a of yes) expect(metadataAgentBinary(a.split(' ')), a).toBeDefined()
+      for (const a of no) expect(metadataAgentBinary(a.split(' ')), a).toBeUndefined()
+    })
+    const referenceOnly = (c: Caps) => {
+      edit('node.ps', undefined, (s) => s.replace(/200 neutron .*\n/, '200 root node /opt/mdctl/dist/lab/daemon.js agent /var/lib/mdctl-lab/lab.json\n'))(c)
+      edit('node.proc-net', undefined, (s) => s.replace('["/usr/bin/python3","/usr/bin/neutron-metadata-agent"]', '["node","/opt/mdctl/dist/lab/daemon.js","agent","/var/lib/mdctl-lab/lab.json"]').replace('"comm":"neutron-metadat"', '"comm":"node"'))(c)
+    }
+    it('another process on the socket that answers like the agent is an info naming it, never a failure', () => {
+      expect(run('socket-listener', referenceOnly)).toEqual(['info SOCKET_OWNER_UNRECOGNISED'])
+      expect(runFull('socket-listener', referenceOnly).findings[0]?.summary).toContain('daemon.js agent')
+      expect(run('agent-process', referenceOnly)).toEqual(['info AGENT_PROCESS_UNRECOGNISED'])
+    })
+    it('with no agent process and no answer on the socket, the agent is not running', () => {
+      expect(run('agent-process', (c) => {
+        referenceOnly(c)
+        c.set(captureId('probe.agent', `router:${ROUTER}@192.0.2.1`), cap('probe.agent', '', {exitCode: 7, param: `router:${ROUTER}@192.0.2.1`, stderr: `failed to connect: connect ECONNREFUSED ${SOCK}`}))
+      })).toEqual(['fail AGENT_NOT_RUNNING'])
+    })
   })
 })

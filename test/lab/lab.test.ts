@@ -322,7 +322,7 @@ describe.skipIf(missing !== undefined)('mdctl lab, live (root)', () => {
     const inodes = new Set((await Promise.all(st.namespaces.map((n) => netnsInode(n.name)))).filter((i): i is string => i !== undefined))
     expect(inodes.size).toBeGreaterThan(0)
     const {removed} = await labDown({stateDir: dir})
-    expect(removed).toEqual(expect.arrayContaining([expect.stringMatching(/^process neutron-metadata-agent \(pid \d+\)$/), expect.stringMatching(/^process nova-api-metadata \(pid \d+\)$/)]))
+    expect(removed).toEqual(expect.arrayContaining([expect.stringMatching(/^process lab agent \(pid \d+\)$/), expect.stringMatching(/^process lab api \(pid \d+\)$/)]))
     expect(await leftoverProcesses(dir, inodes)).toEqual([])
     expect(await exists(dir)).toBe(false)
     expect(await hostPicture()).toEqual(before)

@@ -1,8 +1,9 @@
-import type {Check} from '../../engine/check.js'
+import {type Check, NotEvaluated} from '../../engine/check.js'
 import {ev} from '../../engine/parsed.js'
 import {novaBaseUrl, novaListenUrl} from '../../engine/collect-node.js'
 import type {NodeModel} from '../../model/node-model.js'
 import {isFingerprint} from '../../sources/redact.js'
+import {metadataAgentBinary} from './processes.js'
 import {describeProbe, iniOf, nodeRunsMetadata, opt} from './util.js'
 
 const AGENT_INI = (m: NodeModel): string => `${m.paths.neutronConfigDir}/metadata_agent.ini`
@@ -40,13 +41,21 @@ export const agentConfig: Check<NodeModel> = {
       out.fail({code: 'AGENT_NOVA_PROTOCOL_INVALID', evidence: [ev(ini, `nova_metadata_protocol = ${proto}`)], fix: {commands: [`crudini --set ${subject} DEFAULT nova_metadata_protocol http`], text: 'nova_metadata_protocol must be http or https.'}, subject, summary: `nova_metadata_protocol "${proto}" is neither http nor https`})
     }
     if (!secret) {
-      out.warn({code: 'AGENT_SECRET_EMPTY', evidence: [ev(ini, 'metadata_proxy_shared_secret is empty or unset')], fix: {commands: [`crudini --set ${subject} DEFAULT metadata_proxy_shared_secret <secret>`, "and the same value in nova.conf [neutron] metadata_proxy_shared_secret"], text: 'An empty secret signs with an empty key: it works only if nova is empty too, and then anyone reaching nova can read any instance\'s metadata.'}, subject, summary: 'no shared secret: instance ids are signed with an empty key'})
+      const novaHere = iniOf(m.novaConf) !== undefined
+      const setSecret = ['SECRET=$(openssl rand -hex 32)', `crudini --set ${subject} DEFAULT metadata_proxy_shared_secret "$SECRET"`, ...(novaHere ? [`crudini --set ${m.paths.novaConfig} neutron metadata_proxy_shared_secret "$SECRET"`] : []), 'systemctl restart neutron-metadata-agent']
+      out.warn({code: 'AGENT_SECRET_EMPTY', evidence: [ev(ini, 'metadata_proxy_shared_secret is empty or unset')], fix: {commands: setSecret, text: `${novaHere ? '' : 'Set the same value in nova.conf [neutron] metadata_proxy_shared_secret on the nova API host, and restart its metadata service. '}`+ 'An empty secret signs with an empty key: it works only if nova is empty too, and then anyone reaching nova can read any instance\'s metadata.'}, subject, summary: 'no shared secret: instance ids are signed with an empty key'})
     }
     if (!bad) out.pass({code: 'AGENT_CONFIG_OK', evidence: [ev(ini, `nova ${proto}://${host ?? oldHost ?? '127.0.0.1 (default)'}:${port}, secret ${secret && isFingerprint(secret) ? 'set (fingerprinted)' : secret ? 'set' : 'empty'}`)], subject, summary: `agent talks to ${proto}://${host ?? oldHost ?? '127.0.0.1'}:${port}`})
   },
 }
 
-const AGENT_CMD = /neutron-metadata-agent|neutron-ovn-metadata-agent|neutron-ovn-agent|mdctl.* reference (agent|up)|run\.js reference (agent|up)/
+/** The agent probe's answer, when it is one the metadata agent gives (any of these means it serves the socket). */
+export function answersLikeAgent(m: NodeModel): string | undefined {
+  for (const p of m.agentProbes.values()) {
+    if (p.ok && p.value.kind === 'response' && [200, 400, 403, 404, 503].includes(p.value.response.status)) return describeProbe(p.value)
+  }
+  return undefined
+}
 
 /** The agent process runs. */
 export const agentProcess: Check<NodeModel> = {
@@ -57,9 +66,15 @@ export const agentProcess: Check<NodeModel> = {
   needs: ['ps'],
   title: 'neutron-metadata-agent is running',
   run(m, out) {
-    const procs = (m.ps.ok ? m.ps.value : []).filter((p) => AGENT_CMD.test(p.args.join(' ')))
+    const procs = (m.ps.ok ? m.ps.value : []).filter((p) => metadataAgentBinary(p.args) !== undefined)
     if (procs.length > 0) {
       out.pass({code: 'AGENT_RUNNING', evidence: [ev(m.ps, procs.slice(0, 3).map((p) => `${p.pid} ${p.user} ${p.args.join(' ').slice(0, 140)}`).join(' | '))], subject: 'neutron-metadata-agent', summary: `${procs.length} agent process(es) running`})
+      return
+    }
+    const answer = answersLikeAgent(m)
+    if (answer) {
+      // something that is not a known form of the agent serves the socket, and answers as the agent does
+      out.info({code: 'AGENT_PROCESS_UNRECOGNISED', evidence: [ev(m.ps, 'no neutron-metadata-agent / neutron-ovn-metadata-agent / neutron-ovn-agent command line'), ...[...m.agentProbes.values()].filter((p) => p.ok).slice(0, 1).map((p) => ev(p, answer))], subject: 'neutron-metadata-agent', summary: `no process looks like the neutron metadata agent, but the socket answers as the agent does (${answer.slice(0, 80)})`})
       return
     }
     out.fail({code: 'AGENT_NOT_RUNNING', evidence: [ev(m.ps, 'no neutron-metadata-agent / neutron-ovn-metadata-agent process')], fix: {commands: ['systemctl restart neutron-metadata-agent', 'journalctl -u neutron-metadata-agent -n 50'], text: 'Start the metadata agent (in containerised deployments: its container) and read its log for the reason it stopped.'}, subject: 'neutron-metadata-agent', summary: 'the metadata agent is not running on this node'})
@@ -78,14 +93,11 @@ export const agentProbe: Check<NodeModel> = {
   run(m, out) {
     const [param, p] = [...m.agentProbes.entries()].find(([k]) => k.endsWith('@192.0.2.1')) ?? [...m.agentProbes.entries()][0] ?? []
     if (!p || !param) return
-    if (!p.ok) {
-      out.info({code: 'NOT_EVALUATED', subject: m.paths.socketPath, summary: p.reason})
-      return
-    }
+    if (!p.ok) throw new NotEvaluated(p.reason)
     const o = p.value
     const subject = m.paths.socketPath
     if (o.kind === 'failed') {
-      out.fail({code: o.how === 'timeout' ? 'AGENT_PROBE_TIMEOUT' : 'AGENT_NOT_ANSWERING', evidence: [ev(p, describeProbe(o))], fix: {commands: ['systemctl restart neutron-metadata-agent', 'journalctl -u neutron-metadata-agent -n 50'], text: o.how === 'timeout' ? 'The agent accepted the connection but did not answer in 5 s: it is stuck (RPC to neutron-server, or all workers busy).' : 'The agent does not accept connections on its socket.'}, subject, summary: `probe over the socket: ${describeProbe(o)}`})
+      out.fail({code: o.how === 'timeout' ? 'AGENT_PROBE_TIMEOUT' : 'AGENT_NOT_ANSWERING', evidence: [ev(p, describeProbe(o))], fix: {commands: ['systemctl restart neutron-metadata-agent', 'journalctl -u neutron-metadata-agent -n 50'], text: o.how === 'timeout' ? `The agent accepted the connection but did not answer (${o.detail}): it is stuck (RPC to neutron-server, or all workers busy).` : 'The agent does not accept connections on its socket.'}, subject, summary: `probe over the socket: ${describeProbe(o)}`})
       return
     }
     const {status, body} = o.response
@@ -124,16 +136,20 @@ export const agentNovaTarget: Check<NodeModel> = {
     const there = m.novaRoot.ok ? m.novaRoot.value : undefined
     const hereAnswers = here?.kind === 'response' && here.response.status === 200
     const thereFails = there?.kind === 'failed'
+    // listenUrl already reaches a wildcard listener on loopback: the agent runs on this host too
+    const listenAt = new URL(listenUrl)
     const fix = {
-      commands: [`crudini --set ${AGENT_INI(m)} DEFAULT nova_metadata_host ${listenHost === '0.0.0.0' || listenHost === '::' ? '<this controller>' : listenHost}`, `crudini --set ${AGENT_INI(m)} DEFAULT nova_metadata_port ${port(listenUrl)}`, 'systemctl restart neutron-metadata-agent'],
+      commands: [`crudini --set ${AGENT_INI(m)} DEFAULT nova_metadata_host ${listenAt.hostname.replace(/^\[|\]$/g, '')}`, `crudini --set ${AGENT_INI(m)} DEFAULT nova_metadata_port ${port(listenUrl)}`, 'systemctl restart neutron-metadata-agent'],
       text: "Point the agent at nova's metadata API: nova_metadata_host / nova_metadata_port in metadata_agent.ini (or at the VIP that fronts it).",
     }
     if (hereAnswers && thereFails) {
       out.fail({code: 'AGENT_WRONG_NOVA_HOST', evidence: [...evidence, ...(m.novaListen ? [ev(m.novaListen, describeProbe(here))] : []), ev(m.novaRoot, describeProbe(there))], fix, subject: AGENT_INI(m), summary: `the agent calls ${agentUrl}, which does not answer, while nova answers at ${listenUrl}`})
-    } else if (!there || !here) {
-      out.warn({code: 'AGENT_NOVA_TARGET_DIFFERS', evidence, fix, subject: AGENT_INI(m), summary: `the agent calls ${agentUrl} but nova.conf here listens on ${listenUrl} (fine only behind a VIP or proxy)`})
+    } else if (there?.kind === 'response') {
+      // a VIP or load balancer in front of nova, on another address or port: normal
+      out.info({code: 'AGENT_NOVA_TARGET_ELSEWHERE', evidence: [...evidence, ev(m.novaRoot, describeProbe(there))], subject: AGENT_INI(m), summary: `the agent calls ${agentUrl}, not this host's nova (${listenUrl}), and it answers`})
     } else {
-      out.info({code: 'AGENT_NOVA_TARGET_ELSEWHERE', evidence, subject: AGENT_INI(m), summary: `the agent calls ${agentUrl}, not this host's nova (${listenUrl}), and it answers`})
+      // nova-reachable judges the agent's target; without both probes nothing here is a fault
+      out.info({code: 'AGENT_NOVA_TARGET_DIFFERS', evidence, subject: AGENT_INI(m), summary: `the agent calls ${agentUrl} but nova.conf here listens on ${listenUrl} (normal behind a VIP or load balancer; nova-reachable judges the agent's target)`})
     }
   },
 }

@@ -51,8 +51,8 @@ export const dhcpMetadataOptions: Check<NodeModel> = {
             code: 'DHCP_ISOLATED_METADATA_DISABLED',
             evidence: [ev(ns.dhcpOpts!, 'no classless-static-route / 249 entry for 169.254.169.254/32'), ev(ini, 'enable_isolated_metadata = False, force_metadata = False')],
             fix: {
-              commands: [`crudini --set ${DHCP_INI(m)} DEFAULT enable_isolated_metadata True`, 'systemctl restart neutron-dhcp-agent', 'then renew the lease in the guest (dhclient -r eth0; dhclient eth0) or reboot it'],
-              text: 'This network has no router serving metadata on its gateway: let the DHCP agent serve isolated metadata, or attach the subnet to a router through its gateway IP.',
+              commands: [`crudini --set ${DHCP_INI(m)} DEFAULT enable_isolated_metadata True`, 'systemctl restart neutron-dhcp-agent'],
+              text: 'This network has no router serving metadata on its gateway: let the DHCP agent serve isolated metadata, or attach the subnet to a router through its gateway IP. Then renew the lease in the guest (or reboot it) so it learns the new route.',
             },
             subject,
             summary: 'DHCP hands out no route to 169.254.169.254 and enable_isolated_metadata is off: guests on this isolated network cannot reach metadata',
@@ -96,10 +96,14 @@ export const dhcpOptsRoute: Check<NodeModel> = {
   },
 }
 
-/** A router path needs the l3 agent's proxy, unless the DHCP agent serves every network (force_metadata). */
+/**
+ * A router path needs the l3 agent's proxy, unless the DHCP agent serves every network
+ * (force_metadata). Without it the l3 agent installs neither the REDIRECT nor haproxy, so a
+ * guest's request is first lost where the router should catch it: hop intercept.
+ */
 export const l3MetadataProxy: Check<NodeModel> = {
   evidence: ['node.l3-ini', 'node.dhcp-ini'],
-  hop: 'dhcp-route',
+  hop: 'intercept',
   id: 'l3-metadata-proxy-enabled',
   needs: ['l3Ini'],
   applies: (m) => (m.namespaces.some((n) => n.kind === 'qrouter') ? undefined : 'no qrouter namespace in scope'),

@@ -1,4 +1,4 @@
-import type {Check} from '../../engine/check.js'
+import {type Check, NotEvaluated} from '../../engine/check.js'
 import {ev} from '../../engine/parsed.js'
 import type {NodeModel} from '../../model/node-model.js'
 import {describeProbe} from './util.js'
@@ -13,15 +13,19 @@ export const instanceLookup: Check<NodeModel> = {
   applies: (m) => (!m.options.instanceIps?.length ? 'pass --instance-ip to look a guest up through the agent' : m.passive ? '--passive: no active probes' : undefined),
   title: 'the guest IP resolves to exactly one instance (probe with --instance-ip)',
   run(m, out) {
+    const reasons: string[] = []
+    let judged = 0
     for (const [param, p] of m.agentProbes) {
       const ip = param.split('@')[1] ?? ''
       if (!m.options.instanceIps?.includes(ip)) continue
       const via = param.split('@')[0] ?? ''
       const subject = `${ip} via ${via}`
       if (!p.ok) {
+        reasons.push(p.reason)
         out.info({code: 'NOT_EVALUATED', subject, summary: p.reason})
         continue
       }
+      judged++
       const o = p.value
       if (o.kind === 'failed') {
         out.info({code: 'INSTANCE_PROBE_NO_ANSWER', evidence: [ev(p, describeProbe(o))], subject, summary: 'the agent did not answer (see the agent hop)'})
@@ -29,7 +33,7 @@ export const instanceLookup: Check<NodeModel> = {
       }
       const {status, body} = o.response
       if (status === 200) {
-        out.pass({code: 'INSTANCE_FOUND', evidence: [ev(p, `HTTP 200: ${body.split('\n').slice(0, 4).join(' ')}`)], subject, summary: 'the agent finds the instance and nova serves its metadata'})
+        out.pass({code: 'INSTANCE_FOUND', evidence: [ev(p, `HTTP 200: ${body.slice(0, 1024).split('\n').slice(0, 4).join(' ')}`)], subject, summary: 'the agent finds the instance and nova serves its metadata'})
       } else if (status === 404) {
         const why = /Instance was not found/.test(body) ? 'no port with this fixed IP on the network(s) behind it (or more than one)' : 'nova or the agent found no instance'
         out.fail({
@@ -46,5 +50,6 @@ export const instanceLookup: Check<NodeModel> = {
         out.info({code: 'INSTANCE_PROBE_OTHER', evidence: [ev(p, describeProbe(o))], subject, summary: `lookup ended with HTTP ${status}; the earlier hops explain it`})
       }
     }
+    if (judged === 0 && reasons.length > 0) throw new NotEvaluated(reasons[0] ?? 'no lookup could be made')
   },
 }

@@ -122,12 +122,12 @@ export const dhcpMetadataAddress: Check<NodeModel> = {
           out.pass({code: 'METADATA_IP_PRESENT', evidence: [ev(ns.addrs, `${holder.l.ifname}: ${METADATA_IP}/${holder.a.prefixlen}`)], subject: ns.name, summary: `${METADATA_IP}/${holder.a.prefixlen} on ${holder.l.ifname}`})
           return
         }
-        const tap = ns.addrs.value.find((l) => l.ifname.startsWith('tap') || l.ifname.startsWith('ns-'))?.ifname ?? '<tap device>'
+        const tap = ns.addrs.value.find((l) => l.ifname.startsWith('tap') || l.ifname.startsWith('ns-'))?.ifname
         out.fail({
           code: 'METADATA_IP_MISSING',
           evidence: [ev(ns.addrs, `addresses: ${ns.addrs.value.flatMap((l) => l.addrs.map((a) => `${l.ifname} ${a.local}/${a.prefixlen}`)).join(', ') || 'none'}`)],
           fix: {
-            commands: [ns.kind === 'qdhcp' ? 'systemctl restart neutron-dhcp-agent' : 'systemctl restart neutron-ovn-metadata-agent', nsExec(ns.name, `ip addr add ${METADATA_IP}/32 dev ${tap}   # stop-gap until the agent resyncs`)],
+            commands: [ns.kind === 'qdhcp' ? 'systemctl restart neutron-dhcp-agent' : 'systemctl restart neutron-ovn-metadata-agent', ...(tap ? [nsExec(ns.name, `ip addr add ${METADATA_IP}/32 dev ${tap}   # stop-gap until the agent resyncs`)] : [])],
             text: 'The agent adds the address when it sets up the port; without it guests routed to this port for metadata get no answer.',
           },
           subject: ns.name,

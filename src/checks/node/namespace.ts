@@ -1,4 +1,5 @@
 import type {Check} from '../../engine/check.js'
+import {proxyConfId} from '../../engine/collect-node.js'
 import {ev} from '../../engine/parsed.js'
 import type {NodeModel} from '../../model/node-model.js'
 
@@ -64,7 +65,7 @@ export const orphanProxyConfig: Check<NodeModel> = {
     const all = new Set(m.netns.ok ? m.netns.value.map((e) => e.name) : [])
     const orphans: string[] = []
     for (const rel of m.proxyConfs.keys()) {
-      const id = /([^/]+)\.conf$/.exec(rel)?.[1] ?? ''
+      const id = proxyConfId(rel)
       const candidates = rel.startsWith('ovn-') ? [`ovnmeta-${id}`] : [`qrouter-${id}`, `qdhcp-${id}`]
       if (!candidates.some((c) => all.has(c))) orphans.push(rel)
     }

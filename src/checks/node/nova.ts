@@ -19,50 +19,39 @@ export const novaReachable: Check<NodeModel> = {
     const subject = url
     const fixBase = {commands: [`curl -sS ${url}/`, 'openstack endpoint list --service nova', 'systemctl status nova-api-metadata   # or the nova-api / httpd unit serving it'], text: `Point nova_metadata_host / nova_metadata_port in metadata_agent.ini at the nova metadata API, and make sure it runs and is reachable from this node (firewall, listen address).`}
     if (o.kind === 'failed') {
-      out.fail({code: o.how === 'timeout' ? 'NOVA_TIMEOUT' : 'NOVA_UNREACHABLE', evidence: [ev(m.novaRoot, describeProbe(o)), ev(m.agentIni, `agent uses ${novaBaseUrl(iniOf(m.agentIni))}`)], fix: fixBase, subject, summary: `nova metadata API at ${url}: ${o.how === 'refused' ? 'connection refused' : o.how}`})
+      // connected, then silence: nova itself is stuck or slow, the way to it works
+      const stuck = o.how === 'timeout' && /^connected in /.test(o.detail)
+      const fix = stuck ? {...fixBase, text: `nova accepted the connection at ${url} but did not answer: the service serving the metadata API is stuck or overloaded (its workers, its database or conductor). Read its log; haproxy in front of the agent gives up after 32 s.`} : fixBase
+      out.fail({code: o.how === 'timeout' ? 'NOVA_TIMEOUT' : 'NOVA_UNREACHABLE', evidence: [ev(m.novaRoot, describeProbe(o)), ev(m.agentIni, `agent uses ${novaBaseUrl(iniOf(m.agentIni))}`)], fix, subject, summary: `nova metadata API at ${url}: ${stuck ? `accepted the connection, then no answer (${o.detail})` : o.how === 'refused' ? 'connection refused' : o.how}`})
       return
     }
     const {status, body} = o.response
     if (status === 200 && /(^|\n)(2009-04-04|latest)(\n|$)/.test(body)) {
-      out.pass({code: 'NOVA_ANSWERS', evidence: [ev(m.novaRoot, `HTTP 200: ${body.split('\n').filter(Boolean).join(' ')}`)], subject, summary: 'nova lists the metadata versions'})
+      out.pass({code: 'NOVA_ANSWERS', evidence: [ev(m.novaRoot, `HTTP 200: ${body.slice(0, 1024).split('\n').filter(Boolean).join(' ')}`)], subject, summary: 'nova lists the metadata versions'})
       return
     }
     out.fail({code: 'NOVA_BAD_RESPONSE', evidence: [ev(m.novaRoot, describeProbe(o))], fix: {...fixBase, text: `Something answers at ${url} but it is not nova's metadata API (expected the version list): check nova_metadata_host/port.`}, subject, summary: `GET ${url}/ answered HTTP ${status} without the version list`})
   },
 }
 
-/** nova.conf on this host, when present: the proxy must be enabled and the port must match the agent's. */
+/** nova.conf on this host, when present: does this nova-api serve the metadata API at all? */
 export const novaConfig: Check<NodeModel> = {
-  evidence: ['node.nova-conf', 'node.agent-ini'],
+  evidence: ['node.nova-conf'],
   hop: 'nova',
   id: 'nova-config',
   needs: ['novaConf'],
   applies: (m) => (iniOf(m.novaConf) ? undefined : `${m.paths.novaConfig} is not on this host (run doctor on the controller too, or pass --nova-config)`),
-  title: 'nova.conf: service_metadata_proxy on, listen port matches the agent',
+  title: 'nova.conf: enabled_apis includes metadata',
   run(m, out) {
     const n = m.novaConf
     const subject = m.paths.novaConfig
-    const raw = opt(n, ['neutron', 'service_metadata_proxy'], ['DEFAULT', 'service_neutron_metadata_proxy'], ['DEFAULT', 'service_quantum_metadata_proxy'])
-    const enabled = raw !== undefined && /^(true|yes|on|1)$/i.test(raw)
-    if (!enabled) {
-      out.fail({
-        code: 'NOVA_METADATA_PROXY_DISABLED',
-        evidence: [ev(n, `[neutron] service_metadata_proxy = ${raw ?? 'unset (default False)'}`)],
-        fix: {commands: [`crudini --set ${subject} neutron service_metadata_proxy True`, 'systemctl restart nova-api-metadata   # or the unit serving the metadata API'], text: 'Without service_metadata_proxy nova ignores the agent\'s X-Instance-ID headers and looks the instance up by the agent host\'s address: every guest gets 404.'},
-        subject,
-        summary: 'service_metadata_proxy is off: nova ignores the instance id the agent sends',
-      })
-    } else {
-      out.pass({code: 'NOVA_METADATA_PROXY_ENABLED', evidence: [ev(n, `service_metadata_proxy = ${raw}`)], subject, summary: 'nova trusts signed requests from the agent'})
-    }
+    // where nova listens against where the agent calls is agent-nova-target's question (a VIP or
+    // load balancer on another port is normal); service_metadata_proxy is the signature hop's
     const apis = opt(n, ['DEFAULT', 'enabled_apis'])
     if (apis && !/metadata/.test(apis)) {
       out.warn({code: 'NOVA_METADATA_API_NOT_ENABLED', evidence: [ev(n, `enabled_apis = ${apis}`)], fix: {commands: [`crudini --set ${subject} DEFAULT enabled_apis ${apis},metadata`], text: 'This nova-api does not serve metadata; make sure another service (nova-api-metadata, or a WSGI app) does.'}, subject, summary: 'enabled_apis does not include metadata on this host'})
+      return
     }
-    const listen = opt(n, ['DEFAULT', 'metadata_listen_port'])
-    const agentPort = opt(m.agentIni, ['DEFAULT', 'nova_metadata_port']) ?? '8775'
-    if (listen && listen !== agentPort) {
-      out.fail({code: 'NOVA_PORT_MISMATCH', evidence: [ev(n, `metadata_listen_port = ${listen}`), ev(m.agentIni, `nova_metadata_port = ${agentPort}`)], fix: {commands: [`crudini --set ${m.paths.neutronConfigDir}/metadata_agent.ini DEFAULT nova_metadata_port ${listen}`, 'systemctl restart neutron-metadata-agent'], text: 'The agent and nova disagree on the port.'}, subject, summary: `nova listens on ${listen} but the agent calls port ${agentPort}`})
-    }
+    out.pass({code: 'NOVA_METADATA_API_ENABLED', evidence: [ev(n, apis ? `enabled_apis = ${apis}` : 'enabled_apis unset (default osapi_compute,metadata)')], subject, summary: 'nova on this host serves the metadata API'})
   },
 }

@@ -212,11 +212,14 @@ export const proxyPidfile: Check<NodeModel> = {
           return
         }
         const entry = m.procNet.ok ? m.procNet.value.find((p) => p.pid === pid) : undefined
-        if (entry && ns.inode && entry.netns !== ns.inode) {
+        // inode 0: /proc/<pid>/ns/net or /run/netns could not be read (not root): nothing to compare
+        const nsKnown = entry !== undefined && entry.netns !== 0 && ns.inode !== 0
+        if (entry && nsKnown && entry.netns !== ns.inode) {
           out.fail({code: 'PROXY_WRONG_NAMESPACE', evidence: [ev(m.procNet, `pid ${pid} netns inode ${entry.netns}, ${ns.name} is ${ns.inode}`)], fix: {commands: [`kill ${pid}`, `systemctl restart ${agentFor(ns)}`], text: 'The proxy runs outside the namespace it serves.'}, subject: ns.name, summary: `proxy ${pid} runs in another network namespace`})
           return
         }
-        out.pass({code: 'PROXY_PIDFILE_OK', evidence: [ev(ns.pidFile, `pid ${pid}`), ev(m.ps, argv.slice(0, 160))], subject: ns.name, summary: `pid ${pid} is the live proxy`})
+        const where = nsKnown ? '' : ` (its network namespace could not be read: run doctor as root to compare it with ${ns.name})`
+        out.pass({code: 'PROXY_PIDFILE_OK', evidence: [ev(ns.pidFile, `pid ${pid}`), ev(m.ps, argv.slice(0, 160))], subject: ns.name, summary: `pid ${pid} is the live proxy${where}`})
       },
       out,
     )

@@ -4,6 +4,7 @@ import type {Parsed} from '../../engine/parsed.js'
 import {getBool, getFirst, type Ini} from '../../parsers/ini.js'
 import type {Listener} from '../../parsers/ss-listeners.js'
 import type {NamespaceModel, NodeModel, ProbeOutcome} from '../../model/node-model.js'
+import {metadataAgentBinary} from './processes.js'
 
 export const METADATA_IP = '169.254.169.254'
 
@@ -63,7 +64,7 @@ export function listenersOn(ls: readonly Listener[], port: number, addr?: string
 export const describeListener = (l: Listener): string => `${l.address.includes(':') ? `[${l.address}]` : l.address}:${l.port}${l.processes.length ? ` ${l.processes.map((p) => `${p.name}/${p.pid}`).join(',')}` : ''}`
 
 export const describeProbe = (o: ProbeOutcome): string =>
-  o.kind === 'response' ? `HTTP ${o.response.status} ${o.response.reason}: ${o.response.body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 160)}` : `${o.how} (exit ${o.exitCode}): ${o.detail}`
+  o.kind === 'response' ? `HTTP ${o.response.status} ${o.response.reason}: ${o.response.body.slice(0, 4096).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 160)}` : `${o.how} (exit ${o.exitCode}): ${o.detail}`
 
 /** Does this namespace serve metadata at all, by neutron's own logic? */
 export function servesMetadata(m: NodeModel, ns: NamespaceModel): boolean {
@@ -101,6 +102,6 @@ export function nodeRunsMetadata(m: NodeModel): string | undefined {
   const ns = m.namespaces.length > 0
   const agentIni = m.agentIni.ok && m.agentIni.value !== undefined
   const neutron = m.neutronConf.ok && m.neutronConf.value !== undefined
-  const agent = m.ps.ok && m.ps.value.some((p) => /neutron-(ovn-)?metadata-agent|neutron-ovn-agent/.test(p.args.join(' ')))
+  const agent = m.ps.ok && m.ps.value.some((p) => metadataAgentBinary(p.args) !== undefined)
   return ns || agentIni || neutron || agent ? undefined : 'no neutron metadata component on this node (no metadata namespace, neutron.conf, metadata_agent.ini or agent process)'
 }

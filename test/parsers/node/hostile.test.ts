@@ -85,6 +85,33 @@ describe('hostile input never crashes a parser', () => {
   }
 })
 
+// One long line, 300 KB and then 3 MB: a linear parser takes about ten times as long; a rescan
+// (a backtracking regex such as /\s+$/ on blanks, an indexOf loop) takes a hundred times as long.
+const LONG_LINES: Record<string, (n: number) => string> = {
+  'blanks then a letter': (n) => `${' '.repeat(n)}x`,
+  'digits and blanks': (n) => '1 '.repeat(n / 2),
+  letters: (n) => 'a'.repeat(n),
+  'slashes and dots': (n) => '/.'.repeat(n / 2),
+  'tabs and colons': (n) => '\t:'.repeat(n / 2),
+}
+
+describe('one long line costs every parser time linear in its length', () => {
+  const timed = (parse: (t: string) => unknown, text: string): number => {
+    const started = performance.now()
+    survive(parse, text)
+    return performance.now() - started
+  }
+  for (const [name, {parse, prefix}] of Object.entries(PARSERS)) {
+    for (const [shape, make] of Object.entries(LONG_LINES)) {
+      it(`${name}: ${shape}`, () => {
+        const small = Math.max(timed(parse, `${prefix}${make(300 * 1024)}\n`), timed(parse, `${prefix}${make(300 * 1024)}\n`))
+        const big = timed(parse, `${prefix}${make(3 * 1024 * 1024)}\n`)
+        expect(big, `${Math.round(big)} ms for 3 MB vs ${Math.round(small)} ms for 300 KB`).toBeLessThan(Math.max(30 * small, 300))
+      })
+    }
+  }
+})
+
 describe('every sample is either data or refused, as its name says', () => {
   for (const [name, {parse, sampleName}] of Object.entries(PARSERS)) {
     if (name === 'neutron-proxy-cmdline') continue
