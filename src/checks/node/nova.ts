@@ -7,7 +7,7 @@ import {describeProbe, iniOf, opt} from './util.js'
 /** GET / on nova's metadata API lists versions without any header check: a pure reachability test. */
 export const novaReachable: Check<NodeModel> = {
   active: true,
-  evidence: ['probe.nova-root', 'node.agent-ini'],
+  evidence: ['probe.nova-root', 'node.agent-ini', 'node.nova-conf'],
   hop: 'nova',
   id: 'nova-reachable',
   needs: ['novaRoot'],
@@ -19,6 +19,14 @@ export const novaReachable: Check<NodeModel> = {
     const subject = url
     const fixBase = {commands: [`curl -sS ${url}/`, 'openstack endpoint list --service nova', 'systemctl status nova-api-metadata   # or the nova-api / httpd unit serving it'], text: `Point nova_metadata_host / nova_metadata_port in metadata_agent.ini at the nova metadata API, and make sure it runs and is reachable from this node (firewall, listen address).`}
     if (o.kind === 'failed') {
+      // nova answering at its own listen address while the agent's target does not: nova works,
+      // and the agent points elsewhere (agent-nova-target names that on the agent hop)
+      const own = m.novaListen?.ok ? m.novaListen.value : undefined
+      if (own && own.kind !== 'failed' && own.response.status === 200 && /(^|\n)(2009-04-04|latest)(\n|$)/.test(own.response.body)) {
+        const at = m.novaListen?.ok ? (m.novaListen.capture.param ?? '') : ''
+        out.pass({code: 'NOVA_ANSWERS', evidence: [ev(m.novaListen!, `HTTP 200 at ${at}`), ev(m.novaRoot, `the agent's target ${url}: ${describeProbe(o)}`)], subject: at, summary: `nova lists the metadata versions at its own address ${at}; the agent calls ${url}, which does not answer (see the agent hop)`})
+        return
+      }
       // connected, then silence: nova itself is stuck or slow, the way to it works
       const stuck = o.how === 'timeout' && /^connected in /.test(o.detail)
       const fix = stuck ? {...fixBase, text: `nova accepted the connection at ${url} but did not answer: the service serving the metadata API is stuck or overloaded (its workers, its database or conductor). Read its log; haproxy in front of the agent gives up after 32 s.`} : fixBase
