@@ -35,7 +35,7 @@ export interface NodeCollection {
 
 
 export const METADATA_NS = /^(qrouter|qdhcp|ovnmeta)-(.+)$/
-const PROBE_IP = '192.0.2.1' // TEST-NET-1: never a guest, so the agent must answer "not found"
+export const PROBE_IP = '192.0.2.1' // TEST-NET-1: never a guest, so the agent must answer "not found"
 
 /** A config capture parsed once; undefined when the file is absent or unusable. */
 export function parseIniCapture(c: Capture | undefined): Ini | undefined {
