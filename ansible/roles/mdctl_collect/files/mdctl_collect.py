@@ -20,6 +20,7 @@ import json
 import os
 import pwd
 import re
+import shutil
 import socket
 import stat
 import subprocess
@@ -601,8 +602,9 @@ def write_bundle(directory, recipes, caps, manifest_base):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--recipes', required=True, help='JSON from `mdctl fleet recipes`')
-    ap.add_argument('--out', required=True, help='tarball to write (.tar.gz)')
+    ap.add_argument('--recipes', help='file holding the JSON of `mdctl fleet recipes`')
+    ap.add_argument('--recipes-json', help='the JSON of `mdctl fleet recipes` itself')
+    ap.add_argument('--out', help='tarball to write (default: bundle.tar.gz in a new private directory, printed as MDCTL_DIR=)')
     ap.add_argument('--salt', required=True, help='salt of the secret fingerprints (the same for every host of a run)')
     ap.add_argument('--neutron-config-dir', default='/etc/neutron')
     ap.add_argument('--nova-config', default='/etc/nova/nova.conf')
@@ -613,8 +615,13 @@ def main(argv=None):
     ap.add_argument('--groups', default='', help='comma-separated inventory groups of this host')
     ap.add_argument('--timeout', type=float, default=5.0, help='seconds allowed per command in a namespace')
     opts = ap.parse_args(argv)
-    with open(opts.recipes) as f:
-        recipes = Recipes(json.load(f))
+    if opts.recipes_json:
+        recipes = Recipes(json.loads(opts.recipes_json))
+    elif opts.recipes:
+        with open(opts.recipes) as f:
+            recipes = Recipes(json.load(f))
+    else:
+        ap.error('--recipes or --recipes-json is required')
     if recipes.data.get('format') != 1:
         sys.stderr.write('recipes format %r is not supported by this collector\n' % recipes.data.get('format'))
         return 2
@@ -631,11 +638,24 @@ def main(argv=None):
             'salt': opts.salt, 'source': {'kind': 'live', 'origin': 'live:%s' % host}, 'tool': recipes.data['tool'],
             'fleet': {'inventoryHostname': opts.inventory_hostname, 'groups': [g for g in opts.groups.split(',') if g],
                       'collector': 'python %d.%d.%d' % sys.version_info[:3]}}
+    top = None
+    if opts.out is None:
+        top = tempfile.mkdtemp(prefix='mdctl-')
+        opts.out = os.path.join(top, 'bundle.tar.gz')
     work = tempfile.mkdtemp(prefix='mdctl-bundle-', dir=os.path.dirname(os.path.abspath(opts.out)))
-    write_bundle(work, recipes, caps, base)
-    with tarfile.open(opts.out, 'w:gz') as tar:
-        tar.add(work, arcname='bundle')
-    sys.stdout.write(json.dumps({'items': len(caps), 'out': opts.out}) + '\n')
+    try:
+        write_bundle(work, recipes, caps, base)
+        with tarfile.open(opts.out, 'w:gz') as tar:
+            tar.add(work, arcname='bundle')
+    except BaseException:
+        if top:
+            shutil.rmtree(top, ignore_errors=True)
+        raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if top:
+        sys.stdout.write('MDCTL_DIR=%s\n' % top)
+    sys.stdout.write('MDCTL_ITEMS=%d\n' % len(caps))
     return 0
 
 
