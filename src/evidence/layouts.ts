@@ -9,7 +9,9 @@
  *   each container's config in `/etc/kolla/<service>/` (`neutron-metadata-agent/` holds neutron.conf
  *   and metadata_agent.ini; `neutron-l3-agent/`, `neutron-dhcp-agent/`, `nova-metadata/`),
  *   `state_path = /var/lib/neutron/kolla` (neutron.conf.j2) on the named volume
- *   `neutron_metadata_socket`, `/run/netns:/run/netns:shared`, logs `/var/log/kolla/neutron/`,
+ *   `neutron_metadata_socket` (on the host under the container engine's volume directory: not
+ *   read by the host-side collector, whose proxy-config checks then say what is absent),
+ *   `/run/netns:/run/netns:shared`, logs `/var/log/kolla/neutron/`,
  *   containers `neutron_metadata_agent`, `neutron_l3_agent`, `neutron_dhcp_agent`,
  *   `neutron_ovn_metadata_agent`, `nova_metadata`; agents run from `/var/lib/kolla/venv/bin/`.
  * - tripleo-heat-templates (04f9e4f73): configs bind-mounted from
@@ -29,8 +31,6 @@ export interface LayoutSpec {
   title: string
   /** candidate paths of each config evidence key, first existing wins */
   configs: Record<'node.neutron-conf' | 'node.agent-ini' | 'node.l3-ini' | 'node.dhcp-ini' | 'node.nova-conf', string[]>
-  /** neutron's state_path as the host sees it, when the deployment puts it elsewhere than neutron.conf says */
-  hostStatePath?: {container: string; candidates: string[]}
   /** how services run: docker containers or systemd units, by name */
   manager: 'docker' | 'systemd'
   units: Record<Service, string>
@@ -51,7 +51,6 @@ export const LAYOUTS: Record<Layout, LayoutSpec> = {
       'node.neutron-conf': ['/etc/kolla/neutron-metadata-agent/neutron.conf', '/etc/kolla/neutron-l3-agent/neutron.conf', '/etc/kolla/neutron-dhcp-agent/neutron.conf'],
       'node.nova-conf': ['/etc/kolla/nova-metadata/nova.conf', '/etc/kolla/nova-api/nova.conf'],
     },
-    hostStatePath: {candidates: ['/var/lib/docker/volumes/neutron_metadata_socket/_data', '/var/lib/containers/storage/volumes/neutron_metadata_socket/_data'], container: '/var/lib/neutron/kolla'},
     logs: '/var/log/kolla/neutron/',
     manager: 'docker',
     units: {

@@ -11,6 +11,7 @@ import {PROBE_IP} from '../engine/collect-node.js'
 import {FP_HEX_LENGTH, FP_PREFIX, INI_LINE, SECRET_KEYS, SENSITIVE_KEY_SOURCE, URL_CREDENTIALS} from '../sources/redact.js'
 import {INTERESTING, netnsKeysFor} from '../sources/live-node.js'
 import {USER_AGENT, VERSION} from '../version.js'
+import {LAYOUT_ORDER, LAYOUTS} from './layouts.js'
 import {bundleFile, EVIDENCE, PARAM_FILE, type Paths} from './registry.js'
 
 export const RECIPES_FORMAT = 1
@@ -48,6 +49,8 @@ export interface Recipes {
   iniLine: string
   /** `scheme://user:PASSWORD@`: group 1 kept, group 2 becomes `<redacted>` */
   urlCredentials: string
+  /** deployment layouts, most specific first: candidate paths of each config key (first existing wins) */
+  layouts: Array<{name: string; configs: Record<string, string[]>}>
   /** the guest address an agent probe asks for when no --instance-ip is given (never a guest) */
   probeIp: string
   /** `items/<key>/<param>.txt` with the parameter made path-safe by these rules */
@@ -68,6 +71,7 @@ export function exportRecipes(): Recipes {
     }))
   return {
     format: RECIPES_FORMAT,
+    layouts: LAYOUT_ORDER.map((name) => ({configs: LAYOUTS[name].configs, name})),
     netnsKeys: Object.fromEntries(['qrouter', 'qdhcp', 'ovnmeta'].map((k) => [k, [...netnsKeysFor(`${k}-x`)]])),
     paramFile: {leadingDots: PARAM_FILE.leadingDots.source, maxLength: PARAM_FILE.maxLength, unsafe: PARAM_FILE.unsafe.source},
     probeIp: PROBE_IP,

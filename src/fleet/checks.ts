@@ -42,7 +42,19 @@ interface Holder {
   fp: string
 }
 
+function secretHolders(m: FleetModel): Holder[] {
+  const holders: Holder[] = []
+  for (const h of m.hosts) {
+    const a = h.agent ? agentSecret(h) : undefined
+    const n = h.nova ? novaSecret(h) : undefined
+    if (a !== undefined) holders.push({fp: a, host: h, side: 'agent'})
+    if (n !== undefined) holders.push({fp: n, host: h, side: 'nova'})
+  }
+  return holders
+}
+
 const secretAgreement: Check<FleetModel> = {
+  applies: (m) => (secretHolders(m).length < 2 ? 'fewer than two hosts carry a metadata_proxy_shared_secret (metadata_agent.ini on agents, nova.conf [neutron] on nova metadata API hosts): nothing to compare' : undefined),
   evidence: ['node.agent-ini', 'node.nova-conf'],
   hop: 'signature',
   id: 'fleet-secret-agreement',
@@ -50,14 +62,7 @@ const secretAgreement: Check<FleetModel> = {
   run(m, out) {
     const salts = new Set(m.hosts.map((h) => h.salt))
     if (salts.size > 1) throw new NotEvaluated('the bundles were fingerprinted with different salts: capture them in one `mdctl fleet capture` run')
-    const holders: Holder[] = []
-    for (const h of m.hosts) {
-      const a = h.agent ? agentSecret(h) : undefined
-      const n = h.nova ? novaSecret(h) : undefined
-      if (a !== undefined) holders.push({fp: a, host: h, side: 'agent'})
-      if (n !== undefined) holders.push({fp: n, host: h, side: 'nova'})
-    }
-    if (holders.length < 2) throw new NotEvaluated('fewer than two hosts carry a metadata_proxy_shared_secret (metadata_agent.ini on agents, nova.conf [neutron] on nova metadata API hosts): nothing to compare')
+    const holders = secretHolders(m)
     const groups = new Map<string, Holder[]>()
     for (const x of holders) groups.set(x.fp, [...(groups.get(x.fp) ?? []), x])
     const label = (x: Holder): string => `${x.host.name} (${x.side === 'agent' ? 'agent' : 'nova'})`
@@ -116,13 +121,13 @@ function listensOn(h: FleetHostView, addr: string, port: number): boolean | unde
 }
 
 const novaListener: Check<FleetModel> = {
+  applies: (m) => (m.hosts.some((h) => h.agent && h.model.agentIni.ok && h.model.agentIni.value) ? undefined : 'no captured agent host has a metadata_agent.ini'),
   evidence: ['node.agent-ini', 'node.tcp-listeners', 'node.addr'],
   hop: 'nova',
   id: 'fleet-nova-listener',
   needs: [],
   run(m, out) {
     const agents = m.hosts.filter((h) => h.agent && h.model.agentIni.ok && h.model.agentIni.value)
-    if (agents.length === 0) throw new NotEvaluated('no captured host has a readable metadata_agent.ini')
     for (const a of agents) {
       const url = new URL(novaBaseUrl(a.model.agentIni.ok ? a.model.agentIni.value : undefined))
       const host = url.hostname.replace(/^\[|\]$/g, '')
@@ -163,6 +168,7 @@ const novaListener: Check<FleetModel> = {
 }
 
 const haRouters: Check<FleetModel> = {
+  applies: (m) => (m.hosts.some((h) => h.model.namespaces.some((ns) => ns.kind === 'qrouter' && ns.haState)) ? undefined : 'no HA router (keepalived state file under ha_confs/) on any captured host'),
   evidence: ['node.ha-state', 'netns.listeners'],
   hop: 'proxy',
   id: 'fleet-ha-routers',
@@ -171,7 +177,6 @@ const haRouters: Check<FleetModel> = {
     const routers = new Map<string, Array<{host: FleetHostView; state: 'primary' | 'backup'}>>()
     for (const h of m.hosts)
       for (const ns of h.model.namespaces) if (ns.kind === 'qrouter' && ns.haState) routers.set(ns.id, [...(routers.get(ns.id) ?? []), {host: h, state: ns.haState}])
-    if (routers.size === 0) throw new NotEvaluated('no HA router (keepalived state file under ha_confs/) on any captured host')
     for (const [id, nodes] of [...routers.entries()].sort(([a], [b]) => a.localeCompare(b))) {
       const subject = `router ${id}`
       const active = nodes.filter((n) => n.state === 'primary')

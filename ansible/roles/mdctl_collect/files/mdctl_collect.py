@@ -477,15 +477,36 @@ def find_secret(text, secret_keys):
 
 # --- the plan: the same steps, in the same order, as mdctl's collectNode ---
 
+CONFIG_KEYS = ('node.neutron-conf', 'node.agent-ini', 'node.l3-ini', 'node.dhcp-ini', 'node.nova-conf')
+
+
+def config_paths(recipes, opts):
+    """(layout name, {config key: path}): the first layout with a config on this host, its first existing candidate per key."""
+    if opts.neutron_config_dir or opts.nova_config:
+        boot = {'neutron_config_dir': opts.neutron_config_dir or '/etc/neutron', 'nova_config': opts.nova_config or '/etc/nova/nova.conf'}
+        return None, dict((k, recipes.path(k, boot)) for k in CONFIG_KEYS)
+    layouts = recipes.data.get('layouts') or []
+    for layout in layouts:
+        cands = layout['configs']
+        if any(os.path.exists(p) for k in CONFIG_KEYS for p in cands.get(k, [])):
+            return layout['name'], dict((k, next((p for p in cands.get(k, []) if os.path.exists(p)), (cands.get(k) or [''])[0])) for k in CONFIG_KEYS)
+    last = layouts[-1]['configs'] if layouts else {}
+    return (layouts[-1]['name'] if layouts else None), dict((k, (last.get(k) or [''])[0]) for k in CONFIG_KEYS)
+
+
 def collect(recipes, opts, redactor):
     caps = []
     keep = caps.append
+    layout, where = config_paths(recipes, opts)
+    opts.layout = layout
+    opts.neutron_config_dir = opts.neutron_config_dir or os.path.dirname(where['node.agent-ini'])
+    opts.nova_config = opts.nova_config or where['node.nova-conf']
     boot = {'neutron_config_dir': opts.neutron_config_dir, 'nova_config': opts.nova_config, 'state_path': opts.state_path or '', 'socket_path': ''}
     configs = {}
     agent_secret = None
-    for key in ('node.neutron-conf', 'node.agent-ini', 'node.l3-ini', 'node.dhcp-ini', 'node.nova-conf'):
+    for key in CONFIG_KEYS:
         r = recipes.by_key[key]
-        c, raw = read_file(key, None, recipes.path(key, boot), redactor, r.get('redact') == 'ini')
+        c, raw = read_file(key, None, where[key], redactor, r.get('redact') == 'ini')
         if key == 'node.agent-ini' and raw is not None:
             agent_secret = find_secret(raw, recipes.secret_keys)
         configs[key] = c
@@ -606,8 +627,8 @@ def main(argv=None):
     ap.add_argument('--recipes-json', help='the JSON of `mdctl fleet recipes` itself')
     ap.add_argument('--out', help='tarball to write (default: bundle.tar.gz in a new private directory, printed as MDCTL_DIR=)')
     ap.add_argument('--salt', required=True, help='salt of the secret fingerprints (the same for every host of a run)')
-    ap.add_argument('--neutron-config-dir', default='/etc/neutron')
-    ap.add_argument('--nova-config', default='/etc/nova/nova.conf')
+    ap.add_argument('--neutron-config-dir', help="default: the deployment layout's (first candidate that exists)")
+    ap.add_argument('--nova-config', help="default: the deployment layout's")
     ap.add_argument('--state-path')
     ap.add_argument('--passive', action='store_true')
     ap.add_argument('--instance-ip', action='append', default=[])
@@ -637,7 +658,7 @@ def main(argv=None):
     base = {'capturedAt': captured_at, 'format': 'mdctl-bundle', 'formatVersion': 1, 'host': host, 'kind': 'node', 'options': options,
             'salt': opts.salt, 'source': {'kind': 'live', 'origin': 'live:%s' % host}, 'tool': recipes.data['tool'],
             'fleet': {'inventoryHostname': opts.inventory_hostname, 'groups': [g for g in opts.groups.split(',') if g],
-                      'collector': 'python %d.%d.%d' % sys.version_info[:3]}}
+                      'layout': opts.layout, 'collector': 'python %d.%d.%d' % sys.version_info[:3]}}
     top = None
     if opts.out is None:
         top = tempfile.mkdtemp(prefix='mdctl-')
