@@ -74,7 +74,7 @@ function run(argv: string[], env: NodeJS.ProcessEnv, onOutput?: (s: string) => v
 
 export async function fleetCapture(o: FleetCaptureOptions): Promise<FleetRecord> {
   const playbook = findOnPath('ansible-playbook')
-  if (!playbook) throw new FleetError('ansible-playbook not found on PATH: install ansible-core (apt install ansible-core, dnf install ansible-core, or pip install ansible-core)')
+  if (!playbook) throw new FleetError('ansible-playbook not found on PATH: install ansible-core')
   const out = resolve(o.out)
   await mkdir(out, {recursive: true})
   const work = await mkdtemp(join(tmpdir(), 'mdctl-fleet-'))

@@ -6,7 +6,9 @@
  *   `[neutron-ovn-metadata-agent:children] compute`.
  * - OpenStack-Ansible `inventory/env.d`: `neutron_metadata_agent`, `nova_api_metadata`,
  *   `neutron_ovn_controller`.
- * - TripleO (`tripleo-ansible-inventory`): role groups `Controller`, `Networker`, `Compute`.
+ * - TripleO (`tripleo-ansible-inventory`): role groups; tripleo-heat-templates `roles/Controller.yaml`
+ *   carries `NeutronMetadataAgent` and `NovaMetadata`, `roles/Networker.yaml` `NeutronMetadataAgent`,
+ *   `roles/Compute.yaml` the OVN metadata agent.
  */
 export interface GroupSet {
   agents: string[]

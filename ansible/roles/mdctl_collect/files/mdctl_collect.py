@@ -36,6 +36,9 @@ NETNS_DIR = '/run/netns'
 CLONE_NEWNET = 0x40000000
 METADATA_NS = re.compile(r'^(qrouter|qdhcp|ovnmeta)-(.+)$')
 ENV = dict(os.environ, LC_ALL='C', LANG='C')
+# this collector and the shells Ansible wraps it in carry the recipes on their command lines:
+# they are not the host's processes
+SELF = os.path.basename(__file__)
 
 
 def now_ms():
@@ -269,7 +272,8 @@ def scan_proc(process_filter):
         try:
             with open('/proc/%s/cmdline' % pid, 'rb') as f:
                 cmdline = [a.decode('utf-8', 'replace') for a in f.read().split(b'\0') if a]
-            if not process_filter.search(' '.join(cmdline)):
+            line = ' '.join(cmdline)
+            if not process_filter.search(line) or SELF in line:
                 continue
             try:
                 netns = os.readlink('/proc/%s/ns/net' % pid)
@@ -527,7 +531,7 @@ def collect(recipes, opts, redactor):
     netns = node('node.netns', list_netns)
     ps = node('node.ps')
     if ps['exitCode'] == 0:
-        ps['stdout'] = ''.join(l + '\n' for l in ps['stdout'].split('\n') if recipes.process_filter.search(l))
+        ps['stdout'] = ''.join(l + '\n' for l in ps['stdout'].split('\n') if recipes.process_filter.search(l) and SELF not in l)
     node('node.proc-net', lambda: scan_proc(recipes.process_filter))
     node('node.unix-listeners')
     conf_dir = node('node.proxy-conf-dir', lambda: list_proxy_confs(state_path))
