@@ -146,7 +146,7 @@ const novaListener: Check<FleetModel> = {
         continue
       }
       if (unknown.length > 0) {
-        out.warn({code: 'FLEET_NOVA_LISTENERS_UNKNOWN', evidence: [agentEv], subject, summary: `${host} belongs to ${list(owners.map((o) => o.name))}, whose TCP listeners were not captured (recapture as root)`})
+        out.warn({code: 'FLEET_NOVA_LISTENERS_UNKNOWN', evidence: [agentEv], subject, summary: `${host} belongs to ${list(owners.map((o) => o.name))}, whose TCP listeners are not known (${unknown.map((o) => (o.tcpListeners.ok ? '' : o.tcpListeners.reason)).find(Boolean) ?? 'not captured'}): capture with \`mdctl fleet capture\`, as root`})
         continue
       }
       const elsewhere = m.hosts.filter((h) => h.tcpListeners.ok && h.tcpListeners.value.some((l) => l.port === port && !LOOPBACK.test(l.address)))
