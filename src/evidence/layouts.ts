@@ -132,6 +132,8 @@ export function serviceCommand(layout: Layout, service: Service, verb: 'restart'
   return `systemctl ${verb} ${unit}`
 }
 
+export const layoutTitle = (l: string | undefined): string => (l && l in LAYOUTS ? LAYOUTS[l as Layout].title : (l ?? ''))
+
 export const restartCommand = (layout: Layout, service: Service): string => serviceCommand(layout, service)
 
 /**

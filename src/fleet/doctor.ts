@@ -9,7 +9,7 @@ import type {NodeOptions} from '../engine/collect-node.js'
 import {runDoctor} from '../engine/doctor.js'
 import {parseCapture} from '../engine/parsed.js'
 import {buildReport} from '../engine/report.js'
-import {detectLayout, type Layout, LAYOUTS, translateCommand} from '../evidence/layouts.js'
+import {detectLayout, type Layout, translateCommand} from '../evidence/layouts.js'
 import {HOPS, type Hop} from '../hops.js'
 import {buildNodeModel} from '../model/node-model.js'
 import {parseIpAddrJson} from '../parsers/ip-addr.js'
@@ -149,5 +149,3 @@ function fleetSummary(status: Report['verdict']['status'], cross: Report, hosts:
   if (status === 'unknown') return `no failure seen, but not every host could be judged; ${tally}`
   return `${status === 'ok' ? 'every host and every cross-host check looks healthy' : 'no failure, warnings only'}; ${tally}`
 }
-
-export const layoutTitle = (l: string | undefined): string => (l && l in LAYOUTS ? LAYOUTS[l as Layout].title : (l ?? ''))

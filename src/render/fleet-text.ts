@@ -1,4 +1,4 @@
-import {layoutTitle} from '../fleet/doctor.js'
+import {layoutTitle} from '../evidence/layouts.js'
 import type {Finding, Report} from '../report/types.js'
 import {type Paint, PLAIN} from './text.js'
 
