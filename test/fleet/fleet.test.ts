@@ -201,6 +201,7 @@ describe('the registry as data', () => {
       const ini = '[DEFAULT]\nmetadata_proxy_shared_secret = s3cret\ntransport_url = rabbit://openstack:pw1234@ctl:5672/\npassword = hunter22\nnova_metadata_host = 10.0.0.20\nempty_secret =\n'
       const script = [
         'import json, sys',
+        'sys.dont_write_bytecode = True',
         `sys.path.insert(0, ${JSON.stringify(join(COLLECTOR, '..'))})`,
         'import mdctl_collect as m',
         `r = m.Recipes(json.load(open(${JSON.stringify(join(dir, 'recipes.json'))})))`,
