@@ -217,7 +217,7 @@ describe('the registry as data', () => {
   })
 
   it('ships a collector that compiles on the python3 here', () => {
-    execFileSync('python3', ['-m', 'py_compile', COLLECTOR])
+    execFileSync('python3', ['-c', 'import sys; compile(open(sys.argv[1]).read(), sys.argv[1], "exec")', COLLECTOR])
     expect(readFileSync(COLLECTOR, 'utf8')).not.toMatch(/^import (?!argparse|concurrent|ctypes|datetime|grp|hashlib|hmac|http|json|os|pwd|re|shutil|socket|stat|subprocess|sys|tarfile|tempfile|time|uuid)/m)
   })
 })
