@@ -41,9 +41,9 @@ export function proxyConfId(rel: string): string {
   if (!rel.endsWith('.conf')) return ''
   return rel.slice(rel.lastIndexOf('/') + 1, -'.conf'.length)
 }
-const PROBE_IP = '192.0.2.1'
+export const PROBE_IP = '192.0.2.1' // TEST-NET-1: never a guest, so the agent must answer "not found"
 /** param suffix of the signed probe made with a random key */
-export const CONTROL = 'random-key' // TEST-NET-1: never a guest, so the agent must answer "not found"
+export const CONTROL = 'random-key'
 
 /** A config capture parsed once; undefined when the file is absent or unusable. */
 export function parseIniCapture(c: Capture | undefined): Ini | undefined {

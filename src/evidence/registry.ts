@@ -64,6 +64,9 @@ export const EVIDENCE = {
     title: 'stat of the metadata agent socket',
     argv: (p, param) => ['stat', '-c', '%n|%F|%a|%u|%g|%U|%G|%i', param ?? p.socketPath],
   },
+  // read by fleet's cross-host checks (which host listens where); single-node doctor does not plan them
+  'node.tcp-listeners': {kind: 'command', scope: 'node', title: 'TCP listeners of the host (root namespace)', argv: () => ['ss', '-H', '-n', '-t', 'state', 'listening']},
+  'node.addr': {kind: 'command', scope: 'node', title: 'addresses of the host (root namespace)', argv: () => ['ip', '-json', 'addr']},
   'netns.iptables': {kind: 'command', scope: 'netns', title: 'iptables rules in a namespace', argv: () => ['iptables-save']},
   'netns.listeners': {kind: 'command', scope: 'netns', title: 'TCP listeners in a namespace', argv: () => ['ss', '-H', '-n', '-t', '-e', 'state', 'listening']},
   'netns.addr': {kind: 'command', scope: 'netns', title: 'addresses in a namespace', argv: () => ['ip', '-json', 'addr']},
@@ -91,8 +94,10 @@ export const EVIDENCE = {
 export type EvidenceKey = keyof typeof EVIDENCE
 
 /** Where a capture lives inside a bundle: `items/<key>[/<param>].txt`, with the parameter made path-safe. */
+export const PARAM_FILE = {leadingDots: /^\.+/, maxLength: 150, unsafe: /[^A-Za-z0-9_.-]+/g}
+
 export function bundleFile(key: string, param?: string): string {
   if (param === undefined) return `items/${key}.txt`
-  const safe = param.replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^\.+/, '_').slice(0, 150)
+  const safe = param.replace(PARAM_FILE.unsafe, '_').replace(PARAM_FILE.leadingDots, '_').slice(0, PARAM_FILE.maxLength)
   return `items/${key}/${safe}.txt`
 }

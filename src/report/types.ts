@@ -42,7 +42,7 @@ export type HopStatus = 'pass' | 'warn' | 'fail' | 'skip' | 'not-evaluated'
 export interface Report {
   readonly schemaVersion: 1
   readonly tool: {readonly name: 'mdctl'; readonly version: string}
-  readonly source: {readonly kind: 'live' | 'ssh' | 'bundle'; readonly origin: string; readonly capturedAt: string}
+  readonly source: {readonly kind: 'live' | 'ssh' | 'bundle' | 'fleet'; readonly origin: string; readonly capturedAt: string}
   readonly verdict: {
     readonly status: 'ok' | 'degraded' | 'broken' | 'unknown'
     readonly firstFailingHop: Hop | null
@@ -51,4 +51,20 @@ export interface Report {
   readonly hops: ReadonlyArray<{readonly hop: Hop; readonly status: HopStatus; readonly checks: readonly string[]}>
   readonly findings: readonly Finding[]
   readonly checks: readonly CheckRun[]
+  /** fleet reports only: one entry per inventory host, in name order */
+  readonly hosts?: readonly FleetHostEntry[]
+}
+
+/**
+ * A host of a fleet report. `report` is that host's own report (the usual doctor report of its
+ * bundle) when it was captured; otherwise `reason` says why it was not judged.
+ */
+export interface FleetHostEntry {
+  readonly name: string
+  readonly status: 'captured' | 'unreachable' | 'no-python' | 'failed'
+  readonly roles: ReadonlyArray<'agent' | 'nova' | 'ovn'>
+  /** deployment layout seen on the host: packages, kolla, tripleo, osa */
+  readonly layout?: string
+  readonly reason?: string
+  readonly report?: Report
 }

@@ -26,7 +26,7 @@ const ROUTER_KEYS: readonly NetnsKey[] = ['netns.iptables', 'netns.listeners']
 const DHCP_KEYS: readonly NetnsKey[] = ['netns.listeners', 'netns.addr']
 export const netnsKeysFor = (ns: string): readonly NetnsKey[] => (ns.startsWith('qrouter-') ? ROUTER_KEYS : DHCP_KEYS)
 // processes on the metadata path: worth mapping to namespaces and sockets, and keeping in bundles
-const INTERESTING = /haproxy|neutron|dnsmasq|nova-|nova\/|metadata|keepalived|radvd|ovn/
+export const INTERESTING = /haproxy|neutron|dnsmasq|nova-|nova\/|metadata|keepalived|radvd|ovn/
 
 /** Reads the network node this process runs on. Only reads: nothing on the host is changed. */
 export class LiveNodeSource implements Source {

@@ -7,12 +7,19 @@ export const SECRET_KEYS = ['metadata_proxy_shared_secret', 'neutron_metadata_pr
 
 // Anything else in neutron.conf / nova.conf that must not leave the host.
 const SENSITIVE_KEY = /(pass(word)?|secret|token|credential|private_key|_key_file|^connection$|transport_url|^auth_key$)/i
+/** for collectors outside this program (case-insensitive) */
+export const SENSITIVE_KEY_SOURCE = SENSITIVE_KEY.source
+// credentials inside URLs (transport_url style) under any key
+// `key = value` lines of an oslo.config file: indent, key, separator, value
+export const INI_LINE = /^([ \t]*)([A-Za-z0-9_.-]+)([ \t]*[=:][ \t]*)(.*)$/gm
+export const URL_CREDENTIALS = /(\w+:\/\/[^:/@\s]*:)([^@\s]+)@/g
 
-const FP_PREFIX = '<fingerprint hmac-sha256:'
+export const FP_PREFIX = '<fingerprint hmac-sha256:'
+export const FP_HEX_LENGTH = 16
 
 /** Salted fingerprint of a secret: equality stays decidable, the value is gone. */
 export function fingerprint(secret: string, salt: string): string {
-  return `${FP_PREFIX}${createHmac('sha256', salt).update(secret, 'utf8').digest('hex').slice(0, 16)}>`
+  return `${FP_PREFIX}${createHmac('sha256', salt).update(secret, 'utf8').digest('hex').slice(0, FP_HEX_LENGTH)}>`
 }
 
 export function isFingerprint(value: string): boolean {
@@ -33,7 +40,7 @@ export class Redactor {
 
   /** Redact an ini-style config (oslo.config): `key = value` lines. */
   redactIni(text: string): string {
-    return text.replace(/^([ \t]*)([A-Za-z0-9_.-]+)([ \t]*[=:][ \t]*)(.*)$/gm, (line, indent: string, key: string, sep: string, value: string) => {
+    return text.replace(INI_LINE, (line, indent: string, key: string, sep: string, value: string) => {
       const v = value.trim()
       if (v === '' || isFingerprint(v) || v === '<redacted>') return line
       if (SECRET_KEYS.includes(key.toLowerCase())) {
@@ -45,7 +52,7 @@ export class Redactor {
         return `${indent}${key}${sep}<redacted>`
       }
       // URLs with credentials (transport_url style) under any key
-      return line.replace(/(\w+:\/\/[^:/@\s]*:)([^@\s]+)@/g, '$1<redacted>@')
+      return line.replace(URL_CREDENTIALS, '$1<redacted>@')
     })
   }
 
