@@ -36,6 +36,7 @@ const file = (title: string, path: (p: Paths, param?: string) => string, redact?
 export const EVIDENCE = {
   'node.neutron-conf': file('neutron.conf', (p) => `${p.neutronConfigDir}/neutron.conf`, 'ini'),
   'node.agent-ini': file('metadata_agent.ini', (p) => `${p.neutronConfigDir}/metadata_agent.ini`, 'ini'),
+  'node.ovn-agent-ini': file('OVN metadata agent config (neutron_ovn_metadata_agent.ini or neutron-ovn-agent config); param: its path', (p, param) => param ?? `${p.neutronConfigDir}/neutron_ovn_metadata_agent.ini`, 'ini'),
   'node.l3-ini': file('l3_agent.ini', (p) => `${p.neutronConfigDir}/l3_agent.ini`, 'ini'),
   'node.dhcp-ini': file('dhcp_agent.ini', (p) => `${p.neutronConfigDir}/dhcp_agent.ini`, 'ini'),
   'node.nova-conf': file('nova.conf', (p) => p.novaConfig, 'ini'),

@@ -1,3 +1,4 @@
+import type {AgentFlavour} from '../engine/agent-flavour.js'
 import type {NodeCollection, NodeOptions} from '../engine/collect-node.js'
 import {METADATA_NS, novaBaseUrl, novaListenUrl} from '../engine/collect-node.js'
 import {captureId, parseCapture, parseOptionalFile, type Parsed} from '../engine/parsed.js'
@@ -56,6 +57,9 @@ export interface NodeModel {
   readonly scoped: boolean
   readonly options: NodeOptions
   readonly neutronConf: Parsed<Ini | undefined>
+  /** which agent serves metadata here (ML2/OVS or OVN) and which file configures it */
+  readonly agent: AgentFlavour
+  /** that agent's config: metadata_agent.ini, or the OVN agent's file */
   readonly agentIni: Parsed<Ini | undefined>
   readonly l3Ini: Parsed<Ini | undefined>
   readonly dhcpIni: Parsed<Ini | undefined>
@@ -133,12 +137,13 @@ export function buildNodeModel(col: NodeCollection, opts: NodeOptions): NodeMode
     if (c.key === 'probe.agent' && c.param) agentProbes.set(c.param, probeOutcome(c, `probe.agent[${c.param}]`, passive))
   }
   const nova = [...col.captures.values()]
-  const agentIni = ini('node.agent-ini')
+  const agentIni = parseOptionalFile(get(col.agent.key, col.agent.param), col.agent.key, parseIni)
   const novaConf = ini('node.nova-conf')
   const agentNova = novaBaseUrl(agentIni.ok ? agentIni.value : undefined)
   const listenUrl = novaListenUrl(novaConf.ok ? novaConf.value : undefined)
   const listenCap = listenUrl && listenUrl !== agentNova ? get('probe.nova-root', listenUrl) : undefined
   return {
+    agent: col.agent,
     agentIni,
     agentProbes,
     dhcpIni: ini('node.dhcp-ini'),

@@ -33,7 +33,7 @@ export class LiveNodeSource implements Source {
   readonly origin: string
   readonly capturedAt = new Date().toISOString()
   readonly redactor = new Redactor()
-  private agentSecret: string | undefined
+  private readonly secrets = new Map<string, string | undefined>()
   private readonly scanners = new Map<readonly NetnsKey[], NetnsScanner>()
 
   constructor(private readonly opts: {timeoutMs?: number; launchers?: number; python?: boolean} = {}) {
@@ -122,7 +122,7 @@ export class LiveNodeSource implements Source {
       headers['X-Instance-ID'] = id
       headers['X-Tenant-ID'] = randomUUID().replaceAll('-', '')
       headers['X-Forwarded-For'] = '192.0.2.1'
-      headers['X-Instance-ID-Signature'] = signInstanceId(this.agentSecret ?? '', id)
+      headers['X-Instance-ID-Signature'] = signInstanceId(this.secrets.get(spec.secretFrom ?? 'node.agent-ini') ?? '', id)
     }
     const r = await httpProbe({
       headers,
@@ -147,7 +147,7 @@ export class LiveNodeSource implements Source {
         await fh.close()
       }
       if (ini) {
-        if (key === 'node.agent-ini') this.agentSecret = findSecret(text)
+        if (key === 'node.agent-ini' || key === 'node.ovn-agent-ini') this.secrets.set(param === undefined ? key : `${key}[${param}]`, findSecret(text))
         text = this.redactor.redactIni(text)
       }
       return {...base, durationMs: Math.round(performance.now() - started), exitCode: 0, stderr: '', stdout: text}

@@ -11,6 +11,8 @@ export interface ProbeSpec {
   url?: string
   headers?: Record<string, string>
   netns?: string
+  /** capture id of the agent config whose shared secret signs the probe (live only) */
+  secretFrom?: string
 }
 
 /**

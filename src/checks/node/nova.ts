@@ -17,7 +17,7 @@ export const novaReachable: Check<NodeModel> = {
     const o = m.novaRoot.value
     const url = m.novaRoot.capture.param ?? '?'
     const subject = url
-    const fixBase = {commands: [`curl -sS ${url}/`, 'openstack endpoint list --service nova', 'systemctl status nova-api-metadata   # or the nova-api / httpd unit serving it'], text: `Point nova_metadata_host / nova_metadata_port in metadata_agent.ini at the nova metadata API, and make sure it runs and is reachable from this node (firewall, listen address).`}
+    const fixBase = {commands: [`curl -sS ${url}/`, 'openstack endpoint list --service nova', 'systemctl status nova-api-metadata   # or the nova-api / httpd unit serving it'], text: `Point nova_metadata_host / nova_metadata_port in ${m.agent.iniPath} at the nova metadata API, and make sure it runs and is reachable from this node (firewall, listen address).`}
     if (o.kind === 'failed') {
       out.fail({code: o.how === 'timeout' ? 'NOVA_TIMEOUT' : 'NOVA_UNREACHABLE', evidence: [ev(m.novaRoot, describeProbe(o)), ev(m.agentIni, `agent uses ${novaBaseUrl(iniOf(m.agentIni))}`)], fix: fixBase, subject, summary: `nova metadata API at ${url}: ${o.how === 'refused' ? 'connection refused' : o.how}`})
       return
@@ -62,7 +62,7 @@ export const novaConfig: Check<NodeModel> = {
     const listen = opt(n, ['DEFAULT', 'metadata_listen_port'])
     const agentPort = opt(m.agentIni, ['DEFAULT', 'nova_metadata_port']) ?? '8775'
     if (listen && listen !== agentPort) {
-      out.fail({code: 'NOVA_PORT_MISMATCH', evidence: [ev(n, `metadata_listen_port = ${listen}`), ev(m.agentIni, `nova_metadata_port = ${agentPort}`)], fix: {commands: [`crudini --set ${m.paths.neutronConfigDir}/metadata_agent.ini DEFAULT nova_metadata_port ${listen}`, 'systemctl restart neutron-metadata-agent'], text: 'The agent and nova disagree on the port.'}, subject, summary: `nova listens on ${listen} but the agent calls port ${agentPort}`})
+      out.fail({code: 'NOVA_PORT_MISMATCH', evidence: [ev(n, `metadata_listen_port = ${listen}`), ev(m.agentIni, `nova_metadata_port = ${agentPort}`)], fix: {commands: [`crudini --set ${m.agent.iniPath} DEFAULT nova_metadata_port ${listen}`, `systemctl restart ${m.agent.service}`], text: 'The agent and nova disagree on the port.'}, subject, summary: `nova listens on ${listen} but the agent calls port ${agentPort}`})
     }
   },
 }

@@ -6,10 +6,10 @@ import {describeProbe, iniOf, opt} from './util.js'
 
 const SECRET_FIX = (m: NodeModel) => ({
   commands: [
-    `grep -H shared_secret ${m.paths.neutronConfigDir}/metadata_agent.ini ${m.paths.novaConfig}   # compare privately`,
-    'systemctl restart neutron-metadata-agent nova-api-metadata',
+    `grep -H shared_secret ${m.agent.iniPath} ${m.paths.novaConfig}   # compare privately`,
+    `systemctl restart ${m.agent.service} nova-api-metadata`,
   ],
-  text: 'metadata_agent.ini [DEFAULT] metadata_proxy_shared_secret and nova.conf [neutron] metadata_proxy_shared_secret must be the same string: set one to the other and restart both services.',
+  text: `${m.agent.iniPath.split('/').pop() ?? 'metadata_agent.ini'} [DEFAULT] metadata_proxy_shared_secret and nova.conf [neutron] metadata_proxy_shared_secret must be the same string: set one to the other and restart both services.`,
 })
 
 /** Salted fingerprints of the two secrets: equal or not, without ever holding either value. */
@@ -18,7 +18,7 @@ export const secretFingerprint: Check<NodeModel> = {
   hop: 'signature',
   id: 'secret-fingerprint',
   needs: ['agentIni', 'novaConf'],
-  applies: (m) => (!iniOf(m.novaConf) ? `${m.paths.novaConfig} is not on this host: the secrets can only be compared by the signed probe` : !iniOf(m.agentIni) ? 'metadata_agent.ini not found' : undefined),
+  applies: (m) => (!iniOf(m.novaConf) ? `${m.paths.novaConfig} is not on this host: the secrets can only be compared by the signed probe` : !iniOf(m.agentIni) ? `${m.agent.iniPath} not found` : undefined),
   title: 'agent and nova hold the same shared secret (salted fingerprints)',
   run(m, out) {
     const a = opt(m.agentIni, ['DEFAULT', 'metadata_proxy_shared_secret']) ?? ''

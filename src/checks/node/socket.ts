@@ -18,7 +18,7 @@ export function proxySocketPaths(m: NodeModel): Array<{path: string; from: strin
   return out
 }
 
-const agentRestart = 'systemctl restart neutron-metadata-agent'
+const agentRestart = (m: NodeModel): string => `systemctl restart ${m.agent.service}`
 
 /** haproxy and the agent must name the same path: metadata_proxy_socket is shared by the l3, dhcp and metadata agents. */
 export const socketPathAgreement: Check<NodeModel> = {
@@ -42,7 +42,7 @@ export const socketPathAgreement: Check<NodeModel> = {
       code: 'SOCKET_PATH_MISMATCH',
       evidence: [...wrong.slice(0, 3).map((w) => ({excerpt: `${w.from}: server metadata ${w.path}`, key: 'node.proxy-conf', origin: m.agentIni.ok ? m.agentIni.origin : ''})), agentEv],
       fix: {
-        commands: ['grep -H metadata_proxy_socket /etc/neutron/*.ini /etc/neutron/neutron.conf', 'systemctl restart neutron-l3-agent neutron-dhcp-agent neutron-metadata-agent'],
+        commands: m.agent.kind === 'ml2-ovs' ? ['grep -H metadata_proxy_socket /etc/neutron/*.ini /etc/neutron/neutron.conf', 'systemctl restart neutron-l3-agent neutron-dhcp-agent neutron-metadata-agent'] : [`grep -H metadata_proxy_socket ${m.agent.iniPath}`, agentRestart(m)],
         text: `Set the same metadata_proxy_socket for the l3, DHCP and metadata agents (it usually belongs in neutron.conf [DEFAULT]); the proxies are regenerated on agent restart.`,
       },
       subject: first.from,
@@ -66,11 +66,11 @@ export const socketFile: Check<NodeModel> = {
     if (!st.ok) throw new NotEvaluated(st.reason)
     const s = st.value
     if (!s) {
-      out.fail({code: 'SOCKET_MISSING', evidence: [ev(st, `${path}: No such file or directory`)], fix: {commands: [agentRestart, 'systemctl status neutron-metadata-agent'], text: 'The metadata agent creates the socket when it starts: it is not running, or it uses another path (metadata_proxy_socket).'}, subject: path, summary: 'the agent socket does not exist: haproxy answers every request with 503'})
+      out.fail({code: 'SOCKET_MISSING', evidence: [ev(st, `${path}: No such file or directory`)], fix: {commands: [agentRestart(m), `systemctl status ${m.agent.service}`], text: 'The metadata agent creates the socket when it starts: it is not running, or it uses another path (metadata_proxy_socket).'}, subject: path, summary: 'the agent socket does not exist: haproxy answers every request with 503'})
       return
     }
     if (s.type !== 'socket') {
-      out.fail({code: 'SOCKET_NOT_A_SOCKET', evidence: [ev(st, `${path} is a ${s.type}`)], fix: {commands: [`mv ${path} ${path}.bad`, agentRestart], text: 'Something else sits at the socket path; move it away and restart the agent.'}, subject: path, summary: `${path} is a ${s.type}, not a socket`})
+      out.fail({code: 'SOCKET_NOT_A_SOCKET', evidence: [ev(st, `${path} is a ${s.type}`)], fix: {commands: [`mv ${path} ${path}.bad`, agentRestart(m)], text: 'Something else sits at the socket path; move it away and restart the agent.'}, subject: path, summary: `${path} is a ${s.type}, not a socket`})
       return
     }
     const users = new Set<string>()
@@ -82,7 +82,7 @@ export const socketFile: Check<NodeModel> = {
       out.fail({
         code: 'SOCKET_MODE_DENIES_PROXY',
         evidence: [ev(st, `${path} mode ${modeText} owner ${s.user ?? s.uid}:${s.group ?? s.gid}`), ev([...m.proxyConfs.values()].find((p) => p.ok)!, `haproxy runs as ${blocked.join(', ')}`)],
-        fix: {commands: [`crudini --set /etc/neutron/metadata_agent.ini DEFAULT metadata_proxy_socket_mode all`, agentRestart], text: 'haproxy drops to metadata_proxy_user and must be able to write to the socket: set metadata_proxy_socket_mode (group or all) or run the proxy as the agent user.'},
+        fix: {commands: [`crudini --set ${m.agent.iniPath} DEFAULT metadata_proxy_socket_mode all`, agentRestart(m)], text: 'haproxy drops to metadata_proxy_user and must be able to write to the socket: set metadata_proxy_socket_mode (group or all) or run the proxy as the agent user.'},
         subject: path,
         summary: `mode ${modeText} (${s.user ?? s.uid}) does not let the proxy user ${blocked.join(', ')} connect: haproxy answers 503`,
       })
@@ -111,7 +111,7 @@ export const socketListener: Check<NodeModel> = {
       out.fail({
         code: exists ? 'SOCKET_STALE' : 'SOCKET_NO_LISTENER',
         evidence: [ev(m.unixListeners, `no listening unix socket at ${path}`)],
-        fix: {commands: [agentRestart, 'journalctl -u neutron-metadata-agent -n 50'], text: exists ? 'The socket file is left behind by an agent that is no longer running: restart the agent (it recreates the socket).' : 'The metadata agent is not listening: start it.'},
+        fix: {commands: [agentRestart(m), `journalctl -u ${m.agent.service} -n 50`], text: exists ? 'The socket file is left behind by an agent that is no longer running: restart the agent (it recreates the socket).' : 'The metadata agent is not listening: start it.'},
         subject: path,
         summary: exists ? 'the socket file exists but nobody listens on it: the agent is down' : 'nobody listens on the agent socket',
       })
@@ -131,6 +131,6 @@ export const socketListener: Check<NodeModel> = {
       return
     }
     const o = named[0]!
-    out.warn({code: 'SOCKET_OWNER_UNEXPECTED', evidence: [ev(m.procNet.ok ? m.procNet : m.unixListeners, `pid ${o.pid}: ${o.cmdline.join(' ').slice(0, 160)}`)], fix: {commands: [`ps -o pid,args -p ${o.pid}`], text: 'Check that the process on the socket is really the metadata agent.'}, subject: path, summary: `the socket is held by ${o.comm} (pid ${o.pid}), not by neutron-metadata-agent`})
+    out.warn({code: 'SOCKET_OWNER_UNEXPECTED', evidence: [ev(m.procNet.ok ? m.procNet : m.unixListeners, `pid ${o.pid}: ${o.cmdline.join(' ').slice(0, 160)}`)], fix: {commands: [`ps -o pid,args -p ${o.pid}`], text: 'Check that the process on the socket is really the metadata agent.'}, subject: path, summary: `the socket is held by ${o.comm} (pid ${o.pid}), not by ${m.agent.service}`})
   },
 }
