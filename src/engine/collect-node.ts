@@ -1,6 +1,6 @@
 import {availableParallelism} from 'node:os'
 
-import type {EvidenceKey, Paths} from '../evidence/registry.js'
+import type {EvidenceKey, OvnPaths, Paths} from '../evidence/registry.js'
 import {stdoutOf} from '../parsers/errors.js'
 import {agentIniCapture, type AgentFlavour, chooseAgent, ovnIniCandidates} from './agent-flavour.js'
 import {captureId} from './parsed.js'
@@ -66,8 +66,43 @@ export function resolvePaths(opts: NodeOptions, neutronConfCapture?: Capture, ag
     novaConfig: opts.novaConfig,
     socketPath: sock ? substitute(sock, statePath) : `${statePath}/metadata_proxy`,
     statePath,
+    ...(ovn ? {ovn: ovnPaths(agentIni, statePath)} : {}),
   }
 }
+
+/** The OVN agent's own view: its OVS and SB connections (with SSL files) and its log file. */
+export function ovnPaths(agentIni: Ini | undefined, statePath: string): OvnPaths {
+  const v = (section: string, key: string): string | undefined => iniValue(agentIni, [[section, key]])
+  const ssl: string[] = []
+  for (const [key, flag] of [['ovn_sb_private_key', '--private-key'], ['ovn_sb_certificate', '--certificate'], ['ovn_sb_ca_cert', '--ca-cert']] as const) {
+    const f = v('ovn', key)
+    if (f) ssl.push(`${flag}=${substitute(f, statePath)}`)
+  }
+  const logFile = v('DEFAULT', 'log_file')
+  const logDir = v('DEFAULT', 'log_dir')
+  const log = logFile ? (logFile.startsWith('/') || !logDir ? logFile : `${logDir}/${logFile}`) : `${logDir ?? '/var/log/neutron'}/neutron-ovn-metadata-agent.log`
+  return {
+    agentLog: substitute(log, statePath),
+    // the agent's built-in default (/usr/local/var/run/...) is wrong on distribution packages: ovs-vsctl's own default then
+    ovsdb: v('ovs', 'ovsdb_connection') ?? 'unix:/var/run/openvswitch/db.sock',
+    sb: v('ovn', 'ovn_sb_connection') ?? 'tcp:127.0.0.1:6642',
+    sbSsl: ssl,
+  }
+}
+
+/** What an OVN chassis adds to the collection: local OVS rows, the SB rows the agent reads, its log. */
+export const OVN_KEYS: readonly EvidenceKey[] = [
+  'node.ovs-local',
+  'node.ovs-bridges',
+  'node.ovs-interfaces',
+  'node.ovn-sb-chassis',
+  'node.ovn-sb-chassis-private',
+  'node.ovn-sb-global',
+  'node.ovn-sb-datapath',
+  'node.ovn-sb-port-binding',
+  'node.ovn-sb-lflow-dhcp',
+  'node.ovn-agent-log',
+]
 
 export function inScope(ns: string, s: NodeScope): boolean {
   const m = METADATA_NS.exec(ns)
@@ -115,7 +150,7 @@ export async function collectNode(source: Source, opts: NodeOptions, progress: (
   const paths = resolvePaths(opts, neutronConf, agentIni, agent.kind !== 'ml2-ovs')
 
   progress('listing namespaces, processes and sockets')
-  const nodeKeys: EvidenceKey[] = ['node.proc-net', 'node.unix-listeners', 'node.proxy-conf-dir']
+  const nodeKeys: EvidenceKey[] = ['node.proc-net', 'node.unix-listeners', 'node.proxy-conf-dir', ...(paths.ovn ? OVN_KEYS : [])]
   const [, , confDir] = await Promise.all(nodeKeys.map(async (k) => keep(await source.get(k, paths))))
   const namespaces = netnsNames(netns).filter((n) => inScope(n, opts))
 

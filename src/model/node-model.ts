@@ -19,6 +19,7 @@ import {parsePsOutput} from '../parsers/ps.js'
 import {parseSsListeners, type Listener} from '../parsers/ss-listeners.js'
 import {parseLsLong, parseStat, type StatResult} from '../parsers/stat.js'
 import type {Capture} from '../sources/capture.js'
+import {buildOvnModel, type OvnModel} from './ovn-model.js'
 
 export type {NetnsEntry} from '../parsers/netns-list.js'
 export type {ProcEntry} from '../parsers/proc-net.js'
@@ -78,6 +79,8 @@ export interface NodeModel {
   readonly novaListen?: Parsed<ProbeOutcome>
   readonly novaSigned: Parsed<ProbeOutcome>
   readonly agentProbes: ReadonlyMap<string, Parsed<ProbeOutcome>>
+  /** OVN chassis only: OVS and Southbound rows as the OVN metadata agent reads them */
+  readonly ovn?: OvnModel
 }
 
 
@@ -156,6 +159,7 @@ export function buildNodeModel(col: NodeCollection, opts: NodeOptions): NodeMode
     ...(listenCap ? {novaListen: probeOutcome(listenCap, `probe.nova-root[${listenUrl}]`, passive)} : {}),
     novaSigned: probeOutcome(nova.find((c) => c.key === 'probe.nova-signed'), 'probe.nova-signed', passive),
     options: opts,
+    ...(col.agent.kind === 'ml2-ovs' ? {} : {ovn: buildOvnModel((k) => get(k))}),
     passive,
     paths: col.paths,
     procNet: parseCapture(get('node.proc-net'), 'node.proc-net', parseProcNet),

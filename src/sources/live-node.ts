@@ -23,7 +23,9 @@ type NetnsKey = 'netns.iptables' | 'netns.listeners' | 'netns.addr'
 // node with 1000 routers.
 const ROUTER_KEYS: readonly NetnsKey[] = ['netns.iptables', 'netns.listeners']
 const DHCP_KEYS: readonly NetnsKey[] = ['netns.listeners', 'netns.addr']
-export const netnsKeysFor = (ns: string): readonly NetnsKey[] => (ns.startsWith('qrouter-') ? ROUTER_KEYS : DHCP_KEYS)
+// OVN namespaces also by their mangle rules: the checksum fix the agent adds on netdev datapaths
+const OVN_NS_KEYS: readonly NetnsKey[] = ['netns.iptables', 'netns.listeners', 'netns.addr']
+export const netnsKeysFor = (ns: string): readonly NetnsKey[] => (ns.startsWith('qrouter-') ? ROUTER_KEYS : ns.startsWith('ovnmeta-') ? OVN_NS_KEYS : DHCP_KEYS)
 // processes on the metadata path: worth mapping to namespaces and sockets, and keeping in bundles
 const INTERESTING = /haproxy|neutron|dnsmasq|nova-|nova\/|metadata|keepalived|radvd|ovn/
 
