@@ -96,6 +96,12 @@ describe.skipIf(missing.length > 0)('ML2/OVN on the real agent: every scenario n
         if (s.expectedHop) expect(fail?.fix?.commands.length, JSON.stringify(fail)).toBeGreaterThan(0)
         // on an OVN chassis nothing speaks of ML2/OVS's agent or its file
         expect(JSON.stringify(node.report.findings)).not.toMatch(/metadata_agent\.ini|AGENT_CONFIG_MISSING/)
+        if (s.name === 'healthy') {
+          // as a new user first ran it: only the agent's config dir and state path (no nova.conf on a chassis)
+          const plain = await mdctl(['doctor', '--neutron-config-dir', doctorArgs[1]!, '--state-path', lab.statePath, '--nova-config', join(tmp, 'no-nova.conf'), '--json'])
+          expect(plain.report.verdict.status, plain.report.verdict.summary).toBe('ok')
+          expect(plain.report.findings.find((f) => f.code === 'SIGNATURE_ACCEPTED')).toBeDefined()
+        }
 
         if (s.guestHop !== null || s.expectedHop === null) expect(guest.report.verdict.firstFailingHop, guest.report.verdict.summary).toBe(s.guestHop)
         else expect(guest.report.verdict.status, guest.report.verdict.summary).not.toBe('ok')
