@@ -60,6 +60,20 @@ async function snapshot(lab: OvnLabInfo): Promise<string> {
   ].join('\n')
 }
 
+/** Proportional set size of every process naming the lab directory (OVS, OVN, agent, privsep, haproxy, nova). */
+async function labPssMb(dir: string): Promise<number> {
+  let kb = 0
+  for (const e of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(`${dir}/`)) continue
+      kb += Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${e}/smaps_rollup`, 'utf8'))?.[1] ?? 0)
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return Math.round(kb / 1024)
+}
+
 let lab: OvnLabInfo
 const timings: string[] = []
 
@@ -68,7 +82,7 @@ describe.skipIf(missing.length > 0)('ML2/OVN on the real agent: every scenario n
     await ovnLabDown({stateDir}).catch(() => undefined)
     const t = performance.now()
     lab = await ovnLabUp({stateDir})
-    timings.push(`up ${((performance.now() - t) / 1000).toFixed(1)} s`)
+    timings.push(`up ${((performance.now() - t) / 1000).toFixed(1)} s`, `memory ${await labPssMb(stateDir)} MB PSS`)
   }, 240_000)
 
   afterAll(async () => {
