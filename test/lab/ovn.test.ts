@@ -104,6 +104,26 @@ describe.skipIf(missing.length > 0)('ML2/OVN on the real agent: every scenario n
         // the guest first: its requests are what the agent log holds when doctor reads it
         const guest = await mdctl(['guest', ...guestArgs, '--json'], lab.namespaces.guest)
         const node = await mdctl(['doctor', ...doctorArgs, '--json'])
+        console.log(`${s.name}: doctor ${node.report.verdict.status} ${node.report.verdict.firstFailingHop ?? ''} | ${node.report.verdict.summary}\n${s.name}: guest ${guest.report.verdict.status} ${guest.report.verdict.firstFailingHop ?? ''} | ${guest.report.verdict.summary}`)
+        const nodeBundle = join(tmp, `lab-ovn-${s.name}`)
+        const guestBundle = `${nodeBundle}-guest`
+        await mdctl(['capture', '--out', nodeBundle, ...doctorArgs])
+        await mdctl(['capture', '--guest', '--out', guestBundle, ...guestArgs], lab.namespaces.guest)
+        if (record) {
+          for (const [from, side] of [
+            [nodeBundle, 'node'],
+            [guestBundle, 'guest'],
+          ] as const) {
+            const to = join(repo, 'fixtures', `lab-ovn-${s.name}${side === 'guest' ? '-guest' : ''}`)
+            rmSync(to, {force: true, recursive: true})
+            cpSync(from, to, {recursive: true})
+            const want = side === 'guest' ? s.guestHop : s.expectedHop
+            writeFileSync(
+              join(to, 'README.md'),
+              `# lab-ovn-${s.name}${side === 'guest' ? '-guest' : ''}\n\n${s.description}.\n\nCaptured on \`mdctl lab up --backend ovn --scenario ${s.name}\` (real OVN 23.03, Open vSwitch 3.1, Debian's neutron-ovn-metadata-agent 21.0.0) with:\n\n    ${side === 'guest' ? `ip netns exec mdovn-guest mdctl capture --guest --out … ${guestArgs.join(' ')}` : `mdctl capture --out … ${doctorArgs.join(' ')}`}\n\nExpected: ${want ? `broken at ${want}` : side === 'guest' && s.expectedHop ? 'not ok; the guest cannot tell which node-side hop' : 'ok'}. Secrets are salted fingerprints.\n`,
+            )
+          }
+        }
         expect(node.report.verdict.firstFailingHop, node.report.verdict.summary).toBe(s.expectedHop)
         expect(node.report.verdict.status).toBe(s.expectedHop ? 'broken' : 'ok')
         const fail = node.report.findings.find((f) => f.severity === 'fail' && f.hop === s.expectedHop)
@@ -120,10 +140,6 @@ describe.skipIf(missing.length > 0)('ML2/OVN on the real agent: every scenario n
         if (s.guestHop !== null || s.expectedHop === null) expect(guest.report.verdict.firstFailingHop, guest.report.verdict.summary).toBe(s.guestHop)
         else expect(guest.report.verdict.status, guest.report.verdict.summary).not.toBe('ok')
 
-        const nodeBundle = join(tmp, `lab-ovn-${s.name}`)
-        const guestBundle = `${nodeBundle}-guest`
-        await mdctl(['capture', '--out', nodeBundle, ...doctorArgs])
-        await mdctl(['capture', '--guest', '--out', guestBundle, ...guestArgs], lab.namespaces.guest)
         const replay = await mdctl(['doctor', '--from', nodeBundle, '--json'])
         expect(goldenOf(replay.report)).toEqual(goldenOf(node.report))
         const guestReplay = await mdctl(['guest', '--from', guestBundle, '--json'])
@@ -136,21 +152,6 @@ describe.skipIf(missing.length > 0)('ML2/OVN on the real agent: every scenario n
         expect(JSON.stringify(node.report).includes(secret)).toBe(false)
 
         expect(await snapshot(lab)).toBe(before)
-        if (record) {
-          for (const [from, side] of [
-            [nodeBundle, 'node'],
-            [guestBundle, 'guest'],
-          ] as const) {
-            const to = join(repo, 'fixtures', `lab-ovn-${s.name}${side === 'guest' ? '-guest' : ''}`)
-            rmSync(to, {force: true, recursive: true})
-            cpSync(from, to, {recursive: true})
-            const want = side === 'guest' ? s.guestHop : s.expectedHop
-            writeFileSync(
-              join(to, 'README.md'),
-              `# lab-ovn-${s.name}${side === 'guest' ? '-guest' : ''}\n\n${s.description}.\n\nCaptured on \`mdctl lab up --backend ovn --scenario ${s.name}\` (real OVN 23.03, Open vSwitch 3.1, Debian's neutron-ovn-metadata-agent 21.0.0) with:\n\n    ${side === 'guest' ? `ip netns exec mdovn-guest mdctl capture --guest --out … ${guestArgs.join(' ')}` : `mdctl capture --out … ${doctorArgs.join(' ')}`}\n\nExpected: ${want ? `broken at ${want}` : side === 'guest' && s.expectedHop ? 'not ok; the guest cannot tell which node-side hop' : 'ok'}. Secrets are salted fingerprints.\n`,
-            )
-          }
-        }
       } finally {
         if (s.name !== 'healthy') await setFault(ovnLabPaths(stateDir), s.name, false)
         timings.push(`${s.name} ${((performance.now() - t) / 1000).toFixed(1)} s`)

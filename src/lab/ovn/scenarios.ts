@@ -16,7 +16,10 @@ export interface OvnScenario {
   name: 'healthy' | OvnFault
   /** the CONTRACT hop doctor on the chassis must name; null when healthy */
   expectedHop: Hop | null
-  /** the hop the guest sees fail first, or null when it cannot tell one (it then says unknown) */
+  /**
+   * the hop the guest sees fail first, or null when the guest cannot know the node-side cause (it
+   * must then say the path is not ok; which of its own hops it names depends on what it sees)
+   */
   guestHop: Hop | null
   description: string
 }
@@ -24,7 +27,7 @@ export interface OvnScenario {
 export const OVN_SCENARIOS: readonly OvnScenario[] = [
   {description: 'OVN native DHCP hands out 169.254.169.254/32 via the metadata localport; ovnmeta namespace, haproxy, the real agent, nova', expectedHop: null, guestHop: null, name: 'healthy'},
   {description: "nova.conf's metadata_proxy_shared_secret differs from the agent's: nova answers 403", expectedHop: 'signature', guestHop: 'signature', name: 'secret-mismatch'},
-  {description: "the subnet's DHCP_Options lose classless_static_route: the guest gets no 169.254.169.254 route", expectedHop: 'dhcp-route', guestHop: 'guest-route', name: 'dhcp-route-missing'},
+  {description: "the subnet's DHCP_Options lose classless_static_route: the guest gets no 169.254.169.254 route and sends metadata requests to its gateway", expectedHop: 'dhcp-route', guestHop: null, name: 'dhcp-route-missing'},
   {description: "the namespace's veth is unplugged from the integration bridge: nothing answers ARP for the metadata port IP", expectedHop: 'intercept', guestHop: 'guest-arp', name: 'veth-unplugged'},
   {description: 'haproxy in the ovnmeta namespace was killed; its pid file is left behind', expectedHop: 'proxy', guestHop: 'proxy', name: 'haproxy-dead'},
   {description: 'the OVN metadata agent was killed: its socket file is left, haproxy answers 503', expectedHop: 'socket', guestHop: null, name: 'agent-down'},
