@@ -13,6 +13,7 @@ import {Redactor, SECRET_KEYS} from './redact.js'
 import type {ProbeSpec, Source} from './source.js'
 
 const FILE_LIMIT = 8 * 1024 * 1024
+const LOG_TAIL = 1024 * 1024
 export const NETNS_DIR = '/run/netns'
 const MARK = '@@mdctl-rc:'
 // Each command run in a namespace is followed by a marker carrying its exit code on both
@@ -142,9 +143,14 @@ export class LiveNodeSource implements Source {
       const fh = await open(path, 'r')
       let text: string
       try {
-        const buf = Buffer.alloc(FILE_LIMIT)
-        const {bytesRead} = await fh.read(buf, 0, FILE_LIMIT, 0)
+        // a log is read from its end: the recent lines are the evidence, and the bundle stays small
+        const isLog = key === 'node.ovn-agent-log'
+        const limit = isLog ? LOG_TAIL : FILE_LIMIT
+        const from = isLog ? Math.max(0, (await fh.stat()).size - limit) : 0
+        const buf = Buffer.alloc(limit)
+        const {bytesRead} = await fh.read(buf, 0, limit, from)
         text = buf.subarray(0, bytesRead).toString('utf8')
+        if (from > 0) text = text.slice(text.indexOf('\n') + 1)
       } finally {
         await fh.close()
       }
