@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs'
 
 import {describe, expect, it} from 'vitest'
 
-import {nodeChecksFor, OVN_CHECKS} from '../../src/checks/index.js'
+import {NODE_CHECKS, nodeChecksFor, OVN_CHECKS} from '../../src/checks/index.js'
 import {chooseAgent} from '../../src/engine/agent-flavour.js'
 import {runCheck} from '../../src/engine/check.js'
 import {type NodeCollection, type NodeOptions, resolvePaths} from '../../src/engine/collect-node.js'
@@ -141,5 +141,21 @@ describe('OVN chassis checks on real captured rows', () => {
     expect(run('ovn-agent-log')).toEqual(['pass OVN_AGENT_LOG_CLEAN'])
     const forbidden = '2026-11-23 18:40:00.000 448 WARNING neutron.agent.ovn.metadata.server [-] The remote metadata server responded with Forbidden. This response usually occurs when shared secrets do not match.\n'
     expect(run('ovn-agent-log', json('node.ovn-agent-log', (t) => t + forbidden))).toEqual(['info OVN_LOG_FORBIDDEN'])
+  })
+
+  it('socket-listener on a chassis: the OVN agent running without listening is the agent stuck (SB unreachable), a dead one leaves a stale socket', () => {
+    const sock = `${STATE}/metadata_proxy`
+    const noListener = (c: Caps): void => {
+      c.set('node.unix-listeners', {...cap('node.unix-listeners', ''), argv: ['ss', '-H', '-x', '-l', '-n']})
+      c.set(captureId('node.socket-stat', sock), cap('node.socket-stat', `${sock}|socket|755|0|0|root|root|4242\n`, {param: sock}))
+    }
+    const check = NODE_CHECKS.find((c) => c.id === 'socket-listener')!
+    const stuck = runCheck(check, model(noListener)).findings.map((f) => `${f.severity} ${f.hop} ${f.code}`)
+    expect(stuck).toEqual(['fail agent AGENT_NOT_LISTENING'])
+    const dead = runCheck(check, model((c) => {
+      noListener(c)
+      c.set('node.ps', cap('node.ps', S('ps--ovn-chassis.txt').split('\n').filter((l) => !/metadata-agent|privsep/.test(l)).join('\n')))
+    })).findings.map((f) => `${f.severity} ${f.hop} ${f.code}`)
+    expect(dead).toEqual(['fail socket SOCKET_STALE'])
   })
 })

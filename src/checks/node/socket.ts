@@ -108,6 +108,19 @@ export const socketListener: Check<NodeModel> = {
     if (!l) {
       const st = m.sockets.get(path)
       const exists = st?.ok && st.value?.type === 'socket'
+      const running = m.ps.ok ? m.ps.value.filter((p) => AGENT_PROC.test(p.args.join(' '))) : []
+      if (m.agent.kind !== 'ml2-ovs' && running.length > 0) {
+        // the OVN agent listens only once it has reached the Southbound DB: running but not listening is the agent stuck starting
+        out.fail({
+          code: 'AGENT_NOT_LISTENING',
+          evidence: [ev(m.unixListeners, `no listening unix socket at ${path}`), ev(m.ps, running.slice(0, 2).map((p) => `${p.pid} ${p.args.join(' ').slice(0, 140)}`).join(' | '))],
+          fix: {commands: [`journalctl -u ${m.agent.service} -n 50`, agentRestart(m)], text: 'The OVN metadata agent runs but does not accept requests: it starts its metadata server only after connecting to the OVS DB and the Southbound DB (see the agent hop and its log).'},
+          hop: 'agent',
+          subject: path,
+          summary: `the agent runs (pid ${running[0]?.pid}) but nobody listens on its socket: it is stuck starting`,
+        })
+        return
+      }
       out.fail({
         code: exists ? 'SOCKET_STALE' : 'SOCKET_NO_LISTENER',
         evidence: [ev(m.unixListeners, `no listening unix socket at ${path}`)],

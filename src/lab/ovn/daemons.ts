@@ -3,12 +3,12 @@
 // run directory; `down` finds them all again through /proc by the lab directory in their argv.
 import {spawn} from 'node:child_process'
 import {closeSync, openSync} from 'node:fs'
+import {createConnection} from 'node:net'
 import {readFile, rm} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {LabError} from '../errors.js'
-import {exists} from '../files.js'
 import {isAlive, readPidFile, waitFor} from '../processes.js'
 import {run} from '../run.js'
 import {OVN_NB, OVN_SB, ovnEnv, type OvnLabPaths} from './plan.js'
@@ -108,12 +108,31 @@ export async function startAgent(p: OvnLabPaths): Promise<number> {
   return startDetached({argv: ['/usr/bin/neutron-ovn-metadata-agent', `--config-file=${p.agentIni}`], cwd: p.dir, log: join(p.log, 'neutron-ovn-metadata-agent.stderr'), pidFile: pidFileOf(p, 'neutron-ovn-metadata-agent'), writesPidFile: false})
 }
 
-/** The agent socket exists and, when a namespace is expected, haproxy in it runs with its pid file. */
-export async function waitAgentReady(p: OvnLabPaths, o: {haproxyPidFile?: string; timeoutMs?: number}): Promise<void> {
+/** Does something accept connections on the unix socket now? (A file left by a dead agent does not.) */
+export async function socketAccepts(path: string): Promise<boolean> {
+  return new Promise((res) => {
+    const s = createConnection({path})
+    s.once('connect', () => {
+      s.destroy()
+      res(true)
+    })
+    s.once('error', () => res(false))
+  })
+}
+
+/**
+ * Ready: the agent accepts on its socket and, when a namespace is expected, haproxy in it runs
+ * with its pid file. With `logLine`, ready once the agent's log shows it (a stuck agent never accepts).
+ */
+export async function waitAgentReady(p: OvnLabPaths, o: {haproxyPidFile?: string; timeoutMs?: number; logLine?: RegExp; logFrom?: number}): Promise<void> {
   const agentPid = await readPidFile(pidFileOf(p, 'neutron-ovn-metadata-agent'))
   const ok = await waitFor(o.timeoutMs ?? 90_000, async () => {
     if (agentPid === undefined || !(await isAlive(agentPid))) return false
-    if (!(await exists(join(p.statePath, 'metadata_proxy')))) return undefined
+    if (o.logLine) {
+      const log = await readFile(p.agentLog, 'utf8').catch(() => '')
+      return o.logLine.test(log.slice(o.logFrom ?? 0)) ? true : undefined
+    }
+    if (!(await socketAccepts(join(p.statePath, 'metadata_proxy')))) return undefined
     if (o.haproxyPidFile === undefined) return true
     const hp = await readPidFile(o.haproxyPidFile)
     return hp !== undefined && (await isAlive(hp)) ? true : undefined

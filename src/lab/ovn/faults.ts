@@ -44,11 +44,14 @@ export async function killAgent(p: OvnLabPaths): Promise<void> {
   await waitFor(5000, async () => ((await agentPids(p)).length === 0 ? true : undefined))
 }
 
-export async function restartAgent(p: OvnLabPaths, a: AgentSettings, ready: 'haproxy' | 'socket' | 'no-namespace'): Promise<void> {
+export async function restartAgent(p: OvnLabPaths, a: AgentSettings, ready: 'haproxy' | 'sb-refused' | 'no-namespace'): Promise<void> {
   await stopProcesses(await agentPids(p))
   await writeFile(p.agentIni, agentIni(p, a), {mode: 0o640})
+  const logFrom = (await readFile(p.agentLog, 'utf8').catch(() => '')).length
   await startAgent(p)
   if (ready === 'haproxy') await waitAgentReady(p, {haproxyPidFile: haproxyPidFile(p)})
+  // it never accepts: ready once it has failed to reach the SB
+  else if (ready === 'sb-refused') await waitAgentReady(p, {logFrom, logLine: /Unable to open stream to \S+ to retrieve schema/})
   else await waitAgentReady(p, {})
   if (ready === 'no-namespace') {
     const gone = await waitFor(60_000, async () => ((await exists(`/run/netns/${metaNetns()}`)) ? undefined : true))
@@ -100,6 +103,6 @@ export async function setFault(p: OvnLabPaths, fault: OvnFault, on: boolean): Pr
     case 'wrong-nova-host':
       return restartAgent(p, on ? {...healthy, novaHost: OVN_WRONG_NOVA_HOST} : healthy, 'haproxy')
     case 'sb-unreachable':
-      return restartAgent(p, on ? {...healthy, sbConnection: OVN_SB_UNREACHABLE} : healthy, on ? 'socket' : 'haproxy')
+      return restartAgent(p, on ? {...healthy, sbConnection: OVN_SB_UNREACHABLE} : healthy, on ? 'sb-refused' : 'haproxy')
   }
 }
