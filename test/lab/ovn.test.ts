@@ -114,6 +114,7 @@ describe.skipIf(missing.length > 0)('ML2/OVN on the real agent: every scenario n
             [nodeBundle, 'node'],
             [guestBundle, 'guest'],
           ] as const) {
+            if (side === 'guest' && s.guestFixture === false) continue
             const to = join(repo, 'fixtures', `lab-ovn-${s.name}${side === 'guest' ? '-guest' : ''}`)
             rmSync(to, {force: true, recursive: true})
             cpSync(from, to, {recursive: true})
@@ -142,8 +143,11 @@ describe.skipIf(missing.length > 0)('ML2/OVN on the real agent: every scenario n
 
         const replay = await mdctl(['doctor', '--from', nodeBundle, '--json'])
         expect(goldenOf(replay.report)).toEqual(goldenOf(node.report))
+        // the guest capture is a second look: where the guest cannot know the cause, its neighbour
+        // cache may age in between (a timeout first, a failed ARP later), so only the verdict is pinned then
         const guestReplay = await mdctl(['guest', '--from', guestBundle, '--json'])
-        expect(guestReplay.report.verdict).toEqual(guest.report.verdict)
+        if (s.guestHop !== null || s.expectedHop === null) expect(guestReplay.report.verdict.firstFailingHop).toBe(s.guestHop)
+        else expect(guestReplay.report.verdict.status).not.toBe('ok')
         // the shared secret is in no bundle file and no report
         const secret = /^metadata_proxy_shared_secret = (\S+)/m.exec(readFileSync(lab.agentIni, 'utf8'))?.[1] ?? ''
         expect(secret.length).toBeGreaterThan(8)
