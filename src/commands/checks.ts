@@ -1,7 +1,7 @@
 import {MdctlCommand} from '../lib/base-command.js'
 
 import {GUEST_CHECKS} from '../checks/guest/index.js'
-import {NODE_CHECKS} from '../checks/index.js'
+import {NODE_CHECKS, OVN_CHECKS} from '../checks/index.js'
 import {GUEST_EVIDENCE} from '../evidence/guest.js'
 import {EVIDENCE} from '../evidence/registry.js'
 import {type Hop, HOPS} from '../hops.js'
@@ -32,7 +32,7 @@ export default class Checks extends MdctlCommand {
       title: c.title,
     })
     const order = (a: CheckInfo, b: CheckInfo): number => HOPS.indexOf(a.hop as Hop) - HOPS.indexOf(b.hop as Hop)
-    const list: CheckInfo[] = [...GUEST_CHECKS.map(entry('guest')), ...NODE_CHECKS.map(entry('node'))].sort(order)
+    const list: CheckInfo[] = [...GUEST_CHECKS.map(entry('guest')), ...NODE_CHECKS.map(entry('node')), ...OVN_CHECKS.map(entry('node'))].sort(order)
     if (!this.jsonEnabled()) {
       for (const c of list) {
         this.log(`${c.id.padEnd(26)} ${c.side.padEnd(5)} ${c.hop.padEnd(11)} ${c.title}${c.active ? ' (active probe)' : ''}`)

@@ -1,7 +1,8 @@
 import {availableParallelism} from 'node:os'
 
-import type {EvidenceKey, Paths} from '../evidence/registry.js'
+import type {EvidenceKey, OvnPaths, Paths} from '../evidence/registry.js'
 import {stdoutOf} from '../parsers/errors.js'
+import {agentIniCapture, type AgentFlavour, chooseAgent, ovnIniCandidates} from './agent-flavour.js'
 import {captureId} from './parsed.js'
 import {getFirst, type Ini, parseIni} from '../parsers/ini.js'
 import {parseNetnsList} from '../parsers/netns-list.js'
@@ -31,6 +32,8 @@ export interface NodeCollection {
   namespaces: string[]
   captures: Map<string, Capture>
   probed: boolean
+  /** which metadata agent serves this node, and which config file is its */
+  agent: AgentFlavour
 }
 
 
@@ -59,18 +62,55 @@ const iniValue = (ini: Ini | undefined, options: Array<[string, string]>): strin
 
 const substitute = (v: string, statePath: string): string => v.replaceAll('$state_path', statePath).replaceAll('${state_path}', statePath)
 
-export function resolvePaths(opts: NodeOptions, neutronConfCapture?: Capture, agentIniCapture?: Capture): Paths {
+export function resolvePaths(opts: NodeOptions, neutronConfCapture?: Capture, agentIniCapture?: Capture, ovn = false): Paths {
   const neutronConf = parseIniCapture(neutronConfCapture)
   const agentIni = parseIniCapture(agentIniCapture)
-  const statePath = opts.statePath ?? iniValue(neutronConf, [['DEFAULT', 'state_path']]) ?? '/var/lib/neutron'
+  // the OVN agent is started with its own file after neutron.conf: its state_path wins
+  const own = ovn ? iniValue(agentIni, [['DEFAULT', 'state_path']]) : undefined
+  const statePath = opts.statePath ?? own ?? iniValue(neutronConf, [['DEFAULT', 'state_path']]) ?? '/var/lib/neutron'
   const sock = iniValue(agentIni, [['DEFAULT', 'metadata_proxy_socket']]) ?? iniValue(neutronConf, [['DEFAULT', 'metadata_proxy_socket']])
   return {
     neutronConfigDir: opts.neutronConfigDir,
     novaConfig: opts.novaConfig,
     socketPath: sock ? substitute(sock, statePath) : `${statePath}/metadata_proxy`,
     statePath,
+    ...(ovn ? {ovn: ovnPaths(agentIni, statePath)} : {}),
   }
 }
+
+/** The OVN agent's own view: its OVS and SB connections (with SSL files) and its log file. */
+export function ovnPaths(agentIni: Ini | undefined, statePath: string): OvnPaths {
+  const v = (section: string, key: string): string | undefined => iniValue(agentIni, [[section, key]])
+  const ssl: string[] = []
+  for (const [key, flag] of [['ovn_sb_private_key', '--private-key'], ['ovn_sb_certificate', '--certificate'], ['ovn_sb_ca_cert', '--ca-cert']] as const) {
+    const f = v('ovn', key)
+    if (f) ssl.push(`${flag}=${substitute(f, statePath)}`)
+  }
+  const logFile = v('DEFAULT', 'log_file')
+  const logDir = v('DEFAULT', 'log_dir')
+  const log = logFile ? (logFile.startsWith('/') || !logDir ? logFile : `${logDir}/${logFile}`) : `${logDir ?? '/var/log/neutron'}/neutron-ovn-metadata-agent.log`
+  return {
+    agentLog: substitute(log, statePath),
+    // the agent's built-in default (/usr/local/var/run/...) is wrong on distribution packages: ovs-vsctl's own default then
+    ovsdb: v('ovs', 'ovsdb_connection') ?? 'unix:/var/run/openvswitch/db.sock',
+    sb: v('ovn', 'ovn_sb_connection') ?? 'tcp:127.0.0.1:6642',
+    sbSsl: ssl,
+  }
+}
+
+/** What an OVN chassis adds to the collection: local OVS rows, the SB rows the agent reads, its log. */
+export const OVN_KEYS: readonly EvidenceKey[] = [
+  'node.ovs-local',
+  'node.ovs-bridges',
+  'node.ovs-interfaces',
+  'node.ovn-sb-chassis',
+  'node.ovn-sb-chassis-private',
+  'node.ovn-sb-global',
+  'node.ovn-sb-datapath',
+  'node.ovn-sb-port-binding',
+  'node.ovn-sb-lflow-dhcp',
+  'node.ovn-agent-log',
+]
 
 export function inScope(ns: string, s: NodeScope): boolean {
   const m = METADATA_NS.exec(ns)
@@ -110,13 +150,16 @@ export async function collectNode(source: Source, opts: NodeOptions, progress: (
   }
   const boot: Paths = {neutronConfigDir: opts.neutronConfigDir, novaConfig: opts.novaConfig, socketPath: '', statePath: opts.statePath ?? ''}
   progress('reading neutron and nova configuration')
-  const configKeys: EvidenceKey[] = ['node.neutron-conf', 'node.agent-ini', 'node.l3-ini', 'node.dhcp-ini', 'node.nova-conf']
-  const [neutronConf, agentIni, , , novaConf] = await Promise.all(configKeys.map(async (k) => keep(await source.get(k, boot))))
-  const paths = resolvePaths(opts, neutronConf, agentIni)
+  const configKeys: EvidenceKey[] = ['node.neutron-conf', 'node.agent-ini', 'node.l3-ini', 'node.dhcp-ini', 'node.nova-conf', 'node.netns', 'node.ps']
+  const [neutronConf, , , , novaConf, netns] = await Promise.all(configKeys.map(async (k) => keep(await source.get(k, boot))))
+  await Promise.all(ovnIniCandidates(opts.neutronConfigDir).map(async (c) => keep(await source.get('node.ovn-agent-ini', boot, c.path))))
+  const agent = chooseAgent(captures, opts.neutronConfigDir)
+  const agentIni = agentIniCapture(captures, agent)
+  const paths = resolvePaths(opts, neutronConf, agentIni, agent.kind !== 'ml2-ovs')
 
   progress('listing namespaces, processes and sockets')
-  const nodeKeys: EvidenceKey[] = ['node.netns', 'node.ps', 'node.proc-net', 'node.unix-listeners', 'node.proxy-conf-dir']
-  const [netns, , , , confDir] = await Promise.all(nodeKeys.map(async (k) => keep(await source.get(k, paths))))
+  const nodeKeys: EvidenceKey[] = ['node.proc-net', 'node.unix-listeners', 'node.proxy-conf-dir', ...(paths.ovn ? OVN_KEYS : [])]
+  const [, , confDir] = await Promise.all(nodeKeys.map(async (k) => keep(await source.get(k, paths))))
   const namespaces = netnsNames(netns).filter((n) => inScope(n, opts))
 
   const limit = opts.concurrency ?? Math.min(2 * availableParallelism(), 8)
@@ -167,9 +210,10 @@ export async function collectNode(source: Source, opts: NodeOptions, progress: (
 
   if (!opts.passive) {
     progress('probing the agent socket and nova (read-only GETs)')
-    await Promise.all(planProbes(namespaces, agentIni, opts, novaConf).map(async (p) => keep(await source.probe(p, paths))))
+    const secretFrom = agentIni ? captureId(agentIni.key, agentIni.param) : undefined
+    await Promise.all(planProbes(namespaces, agentIni, opts, novaConf).map(async (p) => keep(await source.probe({...p, ...(secretFrom ? {secretFrom} : {})}, paths))))
   }
-  return {captures, namespaces, paths, probed: !opts.passive}
+  return {agent, captures, namespaces, paths, probed: !opts.passive}
 }
 
 /**
@@ -199,17 +243,18 @@ export function planProbes(namespaces: readonly string[], agentIni: Capture | un
   // the real agent an RPC to neutron-server, so keep the count small
   const targets = namespaces.flatMap((ns) => {
     const [, kind, id] = METADATA_NS.exec(ns) ?? []
-    return kind && id && kind !== 'ovnmeta' ? [{id, kind: kind === 'qrouter' ? 'router' : 'network'}] : []
+    return kind && id ? [{id, kind: kind === 'qrouter' ? 'router' : kind === 'qdhcp' ? 'network' : 'ovn-network'}] : []
   })
+  const header = {network: 'X-Neutron-Network-ID', 'ovn-network': 'X-OVN-Network-ID', router: 'X-Neutron-Router-ID'} as const
   const first = targets[0]
   const ips = opts.instanceIps?.length ? opts.instanceIps : [PROBE_IP]
   const agentTargets = opts.instanceIps?.length ? targets : first ? [first] : []
   for (const t of agentTargets.slice(0, 16)) {
     for (const ip of ips) {
       probes.push({
-        headers: {'X-Forwarded-For': ip, [t.kind === 'router' ? 'X-Neutron-Router-ID' : 'X-Neutron-Network-ID']: t.id},
+        headers: {'X-Forwarded-For': ip, [header[t.kind as keyof typeof header]]: t.id},
         key: 'probe.agent',
-        param: `${t.kind}:${t.id}@${ip}`,
+        param: `${t.kind === 'ovn-network' ? 'network' : t.kind}:${t.id}@${ip}`,
         url: 'http://169.254.169.254/',
       })
     }

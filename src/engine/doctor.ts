@@ -1,4 +1,4 @@
-import {NODE_CHECKS} from '../checks/index.js'
+import {nodeChecksFor} from '../checks/index.js'
 import {buildNodeModel} from '../model/node-model.js'
 import type {Report} from '../report/types.js'
 import type {GuestSource} from '../sources/guest.js'
@@ -18,7 +18,7 @@ export async function runDoctor(source: Source, opts: NodeOptions, progress?: (m
   const collection = await collectNode(source, opts, progress)
   progress?.('running checks')
   const model = buildNodeModel(collection, opts)
-  const results = NODE_CHECKS.map((c) => runCheck(c, model))
+  const results = nodeChecksFor(model).map((c) => runCheck(c, model))
   let origin = source.origin
   if (guest) {
     // guest and node evidence in one report: one verdict over the whole path

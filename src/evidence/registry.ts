@@ -11,6 +11,19 @@ export interface Paths {
   statePath: string
   /** the metadata agent's unix socket, from metadata_agent.ini or its default */
   socketPath: string
+  /** OVN chassis only: how the OVN metadata agent reaches the local OVS DB and the Southbound DB */
+  ovn?: OvnPaths
+}
+
+export interface OvnPaths {
+  /** `[ovs] ovsdb_connection`, e.g. unix:/var/run/openvswitch/db.sock */
+  ovsdb: string
+  /** `[ovn] ovn_sb_connection` */
+  sb: string
+  /** --private-key/--certificate/--ca-cert from `[ovn] ovn_sb_private_key/certificate/ca_cert` */
+  sbSsl: string[]
+  /** the agent's log file ([DEFAULT] log_file / log_dir, else Debian's) */
+  agentLog: string
 }
 
 interface Base {
@@ -33,9 +46,24 @@ const file = (title: string, path: (p: Paths, param?: string) => string, redact?
   ...(redact ? {redact} : {}),
 })
 
+const ovs = (title: string, args: readonly string[]): EvidenceSpec => ({
+  argv: (p) => ['ovs-vsctl', `--db=${p.ovn?.ovsdb ?? 'unix:/var/run/openvswitch/db.sock'}`, '--timeout=5', '--format=json', ...args],
+  kind: 'command',
+  scope: 'node',
+  title,
+})
+
+const sb = (title: string, args: readonly string[]): EvidenceSpec => ({
+  argv: (p) => ['ovn-sbctl', `--db=${p.ovn?.sb ?? 'tcp:127.0.0.1:6642'}`, ...(p.ovn?.sbSsl ?? []), '--no-leader-only', '--timeout=5', '--format=json', ...args],
+  kind: 'command',
+  scope: 'node',
+  title,
+})
+
 export const EVIDENCE = {
   'node.neutron-conf': file('neutron.conf', (p) => `${p.neutronConfigDir}/neutron.conf`, 'ini'),
   'node.agent-ini': file('metadata_agent.ini', (p) => `${p.neutronConfigDir}/metadata_agent.ini`, 'ini'),
+  'node.ovn-agent-ini': file('OVN metadata agent config (neutron_ovn_metadata_agent.ini or neutron-ovn-agent config); param: its path', (p, param) => param ?? `${p.neutronConfigDir}/neutron_ovn_metadata_agent.ini`, 'ini'),
   'node.l3-ini': file('l3_agent.ini', (p) => `${p.neutronConfigDir}/l3_agent.ini`, 'ini'),
   'node.dhcp-ini': file('dhcp_agent.ini', (p) => `${p.neutronConfigDir}/dhcp_agent.ini`, 'ini'),
   'node.nova-conf': file('nova.conf', (p) => p.novaConfig, 'ini'),
@@ -67,6 +95,17 @@ export const EVIDENCE = {
   // read by fleet's cross-host checks (which host listens where); single-node doctor does not plan them
   'node.tcp-listeners': {kind: 'command', scope: 'node', title: 'TCP listeners of the host (root namespace)', argv: () => ['ss', '-H', '-n', '-t', 'state', 'listening']},
   'node.addr': {kind: 'command', scope: 'node', title: 'addresses of the host (root namespace)', argv: () => ['ip', '-json', 'addr']},
+  // OVN chassis: read-only queries with the agent's own connection settings, machine formats
+  'node.ovs-local': ovs('local Open_vSwitch row (system-id, ovn-bridge, ovn-remote, ovn-encap-*)', ['list', 'Open_vSwitch']),
+  'node.ovs-bridges': ovs('OVS bridges and their datapath type', ['--columns=name,datapath_type', 'list', 'Bridge']),
+  'node.ovs-interfaces': ovs('OVS interfaces and their iface-id', ['--columns=name,external_ids,ofport,error,type', 'list', 'Interface']),
+  'node.ovn-sb-chassis': sb('Southbound Chassis rows', ['--columns=_uuid,name,hostname,encaps,external_ids,other_config', 'list', 'Chassis']),
+  'node.ovn-sb-chassis-private': sb('Southbound Chassis_Private rows (the agent registers here)', ['list', 'Chassis_Private']),
+  'node.ovn-sb-global': sb('Southbound nb_cfg', ['--columns=nb_cfg', 'list', 'SB_Global']),
+  'node.ovn-sb-datapath': sb('Southbound Datapath_Binding rows (network of each datapath)', ['--columns=_uuid,external_ids', 'list', 'Datapath_Binding']),
+  'node.ovn-sb-port-binding': sb('Southbound Port_Binding rows', ['--columns=_uuid,logical_port,type,mac,chassis,datapath,external_ids,up', 'list', 'Port_Binding']),
+  'node.ovn-sb-lflow-dhcp': sb('Southbound DHCP option logical flows (put_dhcp_opts)', ['--columns=logical_datapath,actions', 'find', 'Logical_Flow', 'external_ids:stage-name=ls_in_dhcp_options']),
+  'node.ovn-agent-log': file('OVN metadata agent log', (p) => p.ovn?.agentLog ?? '/var/log/neutron/neutron-ovn-metadata-agent.log'),
   'netns.iptables': {kind: 'command', scope: 'netns', title: 'iptables rules in a namespace', argv: () => ['iptables-save']},
   'netns.listeners': {kind: 'command', scope: 'netns', title: 'TCP listeners in a namespace', argv: () => ['ss', '-H', '-n', '-t', '-e', 'state', 'listening']},
   'netns.addr': {kind: 'command', scope: 'netns', title: 'addresses in a namespace', argv: () => ['ip', '-json', 'addr']},

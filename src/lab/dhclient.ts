@@ -52,6 +52,6 @@ esac
 exit 0
 `
 
-export function dhclientArgv(p: LabPaths): string[] {
+export function dhclientArgv(p: Pick<LabPaths, 'dhclientConf' | 'dhclientLeases' | 'dhclientPid' | 'dhclientScript'>): string[] {
   return ['dhclient', '-1', '-v', '-cf', p.dhclientConf, '-lf', p.dhclientLeases, '-pf', p.dhclientPid, '-sf', p.dhclientScript, 'eth0']
 }

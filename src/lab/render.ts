@@ -44,9 +44,9 @@ export function renderLabStatus(s: LabStatus): string {
   ].join('\n')
 }
 
-export function renderScenarios(list: readonly Scenario[]): string {
+export function renderScenarios(list: ReadonlyArray<Pick<Scenario, 'name' | 'expectedHop' | 'description'> & Partial<Pick<Scenario, 'alsoOn'>> & {path: string}>): string {
   const w = Math.max(...list.map((s) => s.name.length))
   const row = (name: string, path: string, hop: string, what: string): string => `${name.padEnd(w)}  ${path.padEnd(6)}  ${hop.padEnd(11)}  ${what}`
-  const also = (s: Scenario): string => (s.alsoOn ? ` (also --path ${s.alsoOn.path}: breaks ${s.alsoOn.expectedHop ?? 'nothing'})` : '')
+  const also = (s: Pick<Scenario, 'alsoOn'>): string => (s.alsoOn ? ` (also --path ${s.alsoOn.path}: breaks ${s.alsoOn.expectedHop ?? 'nothing'})` : '')
   return [row('SCENARIO', 'PATH', 'BREAKS', 'WHAT IT BUILDS'), ...list.map((s) => row(s.name, s.path, s.expectedHop ?? '-', `${s.description}${also(s)}`))].join('\n')
 }

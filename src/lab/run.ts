@@ -8,6 +8,8 @@ export interface RunOptions {
   timeoutMs?: number
   /** resolve instead of throwing when the command fails */
   allowFail?: boolean
+  /** extra environment (OVS_RUNDIR and the like) */
+  env?: Record<string, string>
 }
 
 export interface RunResult {
@@ -27,7 +29,7 @@ export async function run(argv: readonly string[], opts: RunOptions = {}): Promi
   const {execa} = await import('execa')
   const [file, ...args] = inNetns(opts.netns, argv)
   const r = await execa(file!, args, {
-    env: {LC_ALL: 'C'},
+    env: {...opts.env, LC_ALL: 'C'},
     forceKillAfterDelay: 1000,
     input: opts.input,
     reject: false,

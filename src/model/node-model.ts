@@ -1,3 +1,4 @@
+import type {AgentFlavour} from '../engine/agent-flavour.js'
 import type {NodeCollection, NodeOptions} from '../engine/collect-node.js'
 import {CONTROL, METADATA_NS, novaBaseUrl, novaListenUrl} from '../engine/collect-node.js'
 import {captureId, parseCapture as parseCaptureOf, parseOptionalFile as parseOptionalFileOf, type Parsed} from '../engine/parsed.js'
@@ -18,6 +19,7 @@ import {parsePsOutput} from '../parsers/ps.js'
 import {parseSsListeners, type Listener} from '../parsers/ss-listeners.js'
 import {parseLsLong, parseStat, type StatResult} from '../parsers/stat.js'
 import type {Capture} from '../sources/capture.js'
+import {buildOvnModel, type OvnModel} from './ovn-model.js'
 
 export type {NetnsEntry} from '../parsers/netns-list.js'
 export type {ProcEntry} from '../parsers/proc-net.js'
@@ -56,6 +58,9 @@ export interface NodeModel {
   readonly scoped: boolean
   readonly options: NodeOptions
   readonly neutronConf: Parsed<Ini | undefined>
+  /** which agent serves metadata here (ML2/OVS or OVN) and which file configures it */
+  readonly agent: AgentFlavour
+  /** that agent's config: metadata_agent.ini, or the OVN agent's file */
   readonly agentIni: Parsed<Ini | undefined>
   readonly l3Ini: Parsed<Ini | undefined>
   readonly dhcpIni: Parsed<Ini | undefined>
@@ -76,6 +81,8 @@ export interface NodeModel {
   /** the same request signed with a random key: 403 = nova checks signatures, 404 = it ignores them */
   readonly novaControl: Parsed<ProbeOutcome>
   readonly agentProbes: ReadonlyMap<string, Parsed<ProbeOutcome>>
+  /** OVN chassis only: OVS and Southbound rows as the OVN metadata agent reads them */
+  readonly ovn?: OvnModel
 }
 
 
@@ -148,12 +155,13 @@ export function buildNodeModel(col: NodeCollection, opts: NodeOptions): NodeMode
     if (c.key === 'probe.agent' && c.param) agentProbes.set(c.param, probeOutcome(c, `probe.agent[${c.param}]`, passive))
   }
   const nova = [...col.captures.values()]
-  const agentIni = ini('node.agent-ini')
+  const agentIni = parseOptionalFile(get(col.agent.key, col.agent.param), col.agent.key, parseIni)
   const novaConf = ini('node.nova-conf')
   const agentNova = novaBaseUrl(agentIni.ok ? agentIni.value : undefined)
   const listenUrl = novaListenUrl(novaConf.ok ? novaConf.value : undefined)
   const listenCap = listenUrl && listenUrl !== agentNova ? get('probe.nova-root', listenUrl) : undefined
   return {
+    agent: col.agent,
     agentIni,
     agentProbes,
     dhcpIni: ini('node.dhcp-ini'),
@@ -167,6 +175,7 @@ export function buildNodeModel(col: NodeCollection, opts: NodeOptions): NodeMode
     novaSigned: probeOutcome(nova.find((c) => c.key === 'probe.nova-signed' && !c.param?.endsWith(` ${CONTROL}`)), 'probe.nova-signed', passive),
     novaControl: probeOutcome(nova.find((c) => c.key === 'probe.nova-signed' && c.param?.endsWith(` ${CONTROL}`)), 'probe.nova-signed (random key)', passive),
     options: opts,
+    ...(col.agent.kind === 'ml2-ovs' ? {} : {ovn: buildOvnModel((k) => get(k))}),
     passive,
     paths: col.paths,
     procNet: parseCapture(get('node.proc-net'), 'node.proc-net', parseProcNet),

@@ -279,7 +279,7 @@ export function classifyMetadataResponse(r: Pick<HttpResponse, 'status' | 'body'
       return {hop: 'nova', code: 'NOVA_BAD_GATEWAY', explanation: 'HTTP 502 passed through from nova (or its load balancer)'}
     case 500:
       if (has('Remote metadata server experienced an internal server error')) return {hop: 'nova', code: 'NOVA_INTERNAL_ERROR', explanation: "nova's metadata API returned 500 to the agent; see nova-api(-metadata) logs"}
-      if (has('An unknown error has occurred')) return {hop: 'agent', code: 'AGENT_UNKNOWN_ERROR', explanation: "the metadata agent hit an exception (\"Unexpected error.\" in its log): on releases before 2024.2 this is also how an unreachable nova looks; nova itself uses this text for a failed instance lookup"}
+      if (has('An unknown error has occurred')) return {hop: 'agent', code: 'AGENT_UNKNOWN_ERROR', explanation: 'the metadata agent hit an exception ("Unexpected error." in its log): on releases before 2024.2 this is also how an unreachable nova looks, so the agent and nova cannot be told apart from here', oneOf: ['agent', 'nova']}
       return unattributed('METADATA_500', 'HTTP 500 with a body neither haproxy, the metadata agent nor nova writes')
     case 400:
       if (/Both network \S+ and router \S+ defined/.test(body)) return {hop: 'proxy', code: 'PROXY_BOTH_IDS', explanation: 'the proxy sent both X-Neutron-Network-ID and X-Neutron-Router-ID: its header lines are wrong'}

@@ -14,6 +14,7 @@ import {Redactor, SECRET_KEYS} from './redact.js'
 import type {ProbeSpec, Source} from './source.js'
 
 const FILE_LIMIT = 8 * 1024 * 1024
+const LOG_TAIL = 1024 * 1024
 export const NETNS_DIR = '/run/netns'
 const MARK = '@@mdctl-rc:'
 // Each command run in a namespace is followed by a marker carrying its exit code on both
@@ -24,7 +25,9 @@ type NetnsKey = 'netns.iptables' | 'netns.listeners' | 'netns.addr'
 // node with 1000 routers.
 const ROUTER_KEYS: readonly NetnsKey[] = ['netns.iptables', 'netns.listeners']
 const DHCP_KEYS: readonly NetnsKey[] = ['netns.listeners', 'netns.addr']
-export const netnsKeysFor = (ns: string): readonly NetnsKey[] => (ns.startsWith('qrouter-') ? ROUTER_KEYS : DHCP_KEYS)
+// OVN namespaces also by their mangle rules: the checksum fix the agent adds on netdev datapaths
+const OVN_NS_KEYS: readonly NetnsKey[] = ['netns.iptables', 'netns.listeners', 'netns.addr']
+export const netnsKeysFor = (ns: string): readonly NetnsKey[] => (ns.startsWith('qrouter-') ? ROUTER_KEYS : ns.startsWith('ovnmeta-') ? OVN_NS_KEYS : DHCP_KEYS)
 // processes on the metadata path: worth mapping to namespaces and sockets, and keeping in bundles
 export const INTERESTING = /haproxy|neutron|dnsmasq|nova-|nova\/|metadata|keepalived|radvd|ovn/
 
@@ -34,9 +37,13 @@ export class LiveNodeSource implements Source {
   readonly origin: string
   readonly capturedAt = new Date().toISOString()
   readonly redactor = new Redactor()
-  /** the agent's secret as read from its config files: absent until they were read, `unknown` when they could not be */
-  private readonly secrets: {agentIni?: string | null | 'unreadable'; neutronConf?: string | null | 'unreadable'} = {}
-  /** TLS settings the agent uses towards nova (metadata_agent.ini), as file paths */
+  /**
+   * each agent config's secret, by capture id (`node.agent-ini`, `node.ovn-agent-ini[<path>]`):
+   * null when it sets none, `unreadable` when it could not be read; and neutron.conf's
+   */
+  private readonly secrets = new Map<string, string | null | 'unreadable'>()
+  private neutronConfSecret: string | null | 'unreadable' | undefined
+  /** TLS settings the agent uses towards nova (its config), as file paths */
   private novaTls: {ca?: string; cert?: string; key?: string; insecure: boolean} = {insecure: false}
   private readonly scanners = new Map<readonly NetnsKey[], NetnsScanner>()
 
@@ -122,7 +129,7 @@ export class LiveNodeSource implements Source {
     }
     const headers = {...spec.headers}
     if (spec.key === 'probe.nova-signed') {
-      const secret = spec.signWith === 'random' ? randomUUID() : this.agentSecret()
+      const secret = spec.signWith === 'random' ? randomUUID() : this.agentSecret(spec.secretFrom ?? 'node.agent-ini')
       // signing without the agent's real secret would make nova's 403 look like a mismatch
       if (typeof secret !== 'string') return {...base, durationMs: 0, exitCode: -1, failure: secret.failure, stderr: `not probed: ${secret.why}`, stdout: ''}
       const id = randomUUID()
@@ -152,13 +159,14 @@ export class LiveNodeSource implements Source {
    * The secret the agent signs with: metadata_agent.ini's, else neutron.conf's (the agent reads
    * both, the later file winning), else empty. Unknown when metadata_agent.ini was not read here.
    */
-  private agentSecret(): string | {failure: 'permission' | 'error'; why: string} {
-    const {agentIni, neutronConf} = this.secrets
-    if (agentIni === 'unreadable') return {failure: 'permission', why: "metadata_agent.ini could not be read, so the agent's shared secret is unknown (run doctor as root)"}
-    if (agentIni === undefined) return {failure: 'error', why: "metadata_agent.ini was not found, so the agent's shared secret is unknown (pass --neutron-config-dir)"}
-    if (agentIni !== null) return agentIni
-    if (neutronConf === 'unreadable') return {failure: 'permission', why: "neutron.conf could not be read and metadata_agent.ini sets no secret, so the agent's shared secret is unknown (run doctor as root)"}
-    return neutronConf ?? ''
+  private agentSecret(from: string): string | {failure: 'permission' | 'error'; why: string} {
+    const own = this.secrets.get(from)
+    const file = from.startsWith('node.ovn-agent-ini') ? "the OVN metadata agent's config" : 'metadata_agent.ini'
+    if (own === 'unreadable') return {failure: 'permission', why: `${file} could not be read, so the agent's shared secret is unknown (run doctor as root)`}
+    if (own === undefined) return {failure: 'error', why: `${file} was not found, so the agent's shared secret is unknown (pass --neutron-config-dir)`}
+    if (own !== null) return own
+    if (this.neutronConfSecret === 'unreadable') return {failure: 'permission', why: `neutron.conf could not be read and ${file} sets no secret, so the agent's shared secret is unknown (run doctor as root)`}
+    return this.neutronConfSecret ?? ''
   }
 
   private async readFileCapture(key: string, param: string | undefined, path: string, ini: boolean): Promise<Capture> {
@@ -168,26 +176,31 @@ export class LiveNodeSource implements Source {
       const fh = await open(path, 'r')
       let text: string
       try {
-        const buf = Buffer.alloc(FILE_LIMIT)
-        const {bytesRead} = await fh.read(buf, 0, FILE_LIMIT, 0)
+        // a log is read from its end: the recent lines are the evidence, and the bundle stays small
+        const isLog = key === 'node.ovn-agent-log'
+        const limit = isLog ? LOG_TAIL : FILE_LIMIT
+        const from = isLog ? Math.max(0, (await fh.stat()).size - limit) : 0
+        const buf = Buffer.alloc(limit)
+        const {bytesRead} = await fh.read(buf, 0, limit, from)
         text = buf.subarray(0, bytesRead).toString('utf8')
+        if (from > 0) text = text.slice(text.indexOf('\n') + 1)
       } finally {
         await fh.close()
       }
       if (ini) {
-        if (key === 'node.agent-ini') {
-          this.secrets.agentIni = findSecret(text) ?? null
+        if (key === 'node.agent-ini' || key === 'node.ovn-agent-ini') {
+          this.secrets.set(param === undefined ? key : `${key}[${param}]`, findSecret(text) ?? null)
           this.novaTls = tlsOptions(text)
         }
-        if (key === 'node.neutron-conf') this.secrets.neutronConf = findSecret(text) ?? null
+        if (key === 'node.neutron-conf') this.neutronConfSecret = findSecret(text) ?? null
         text = this.redactor.redactIni(text)
       }
       return {...base, durationMs: Math.round(performance.now() - started), exitCode: 0, stderr: '', stdout: text}
     } catch (error) {
       const e = error as NodeJS.ErrnoException
       const failure = e.code === 'EACCES' || e.code === 'EPERM' ? ('permission' as const) : undefined
-      if (failure && key === 'node.agent-ini') this.secrets.agentIni = 'unreadable'
-      if (failure && key === 'node.neutron-conf') this.secrets.neutronConf = 'unreadable'
+      if (failure && (key === 'node.agent-ini' || key === 'node.ovn-agent-ini')) this.secrets.set(param === undefined ? key : `${key}[${param}]`, 'unreadable')
+      if (failure && key === 'node.neutron-conf') this.neutronConfSecret = 'unreadable'
       const what = e.code === 'ENOENT' ? 'No such file or directory' : e.code === 'EISDIR' ? 'Is a directory' : failure ? 'Permission denied' : e.message
       return {...base, durationMs: Math.round(performance.now() - started), exitCode: 1, ...(failure ? {failure} : {}), stderr: `${path}: ${what}`, stdout: ''}
     }

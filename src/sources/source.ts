@@ -13,6 +13,8 @@ export interface ProbeSpec {
   netns?: string
   /** probe.nova-signed: sign with the agent's secret, or with a random key (a control: does nova check signatures at all?) */
   signWith?: 'agent' | 'random'
+  /** capture id of the agent config whose shared secret signs the probe (live only) */
+  secretFrom?: string
 }
 
 /**

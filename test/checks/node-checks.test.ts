@@ -5,6 +5,7 @@ import {describe, expect, it} from 'vitest'
 
 import {NODE_CHECKS} from '../../src/checks/index.js'
 import {type CheckResult, runCheck} from '../../src/engine/check.js'
+import {chooseAgent} from '../../src/engine/agent-flavour.js'
 import type {NodeCollection, NodeOptions} from '../../src/engine/collect-node.js'
 import {captureId} from '../../src/engine/parsed.js'
 import {metadataAgentBinary} from '../../src/checks/node/processes.js'
@@ -69,7 +70,7 @@ function runFull(id: string, change: (c: Caps) => void = () => {}, opts: Partial
   const caps = healthy()
   change(caps)
   const o = {...OPTS, ...opts}
-  const col: NodeCollection = {captures: caps, namespaces: [...caps.values()].filter((c) => c.key === 'netns.addr').map((c) => c.param ?? ''), paths: {neutronConfigDir: o.neutronConfigDir, novaConfig: o.novaConfig, socketPath: SOCK, statePath: STATE}, probed: !o.passive}
+  const col: NodeCollection = {agent: chooseAgent(caps, o.neutronConfigDir), captures: caps, namespaces: [...caps.values()].filter((c) => c.key === 'netns.addr').map((c) => c.param ?? ''), paths: {neutronConfigDir: o.neutronConfigDir, novaConfig: o.novaConfig, socketPath: SOCK, statePath: STATE}, probed: !o.passive}
   const check = NODE_CHECKS.find((c) => c.id === id)
   if (!check) throw new Error(`no check ${id}`)
   return runCheck(check, buildNodeModel(col, o))

@@ -1,3 +1,4 @@
+import {chooseAgent} from '../../src/engine/agent-flavour.js'
 import {execFileSync} from 'node:child_process'
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -55,7 +56,7 @@ function view(s: HostSpec): FleetHostView {
     put(cap('node.ha-state', `${s.router}\n`, ROUTER))
     put(cap('netns.listeners', s.proxy ? LISTEN('0.0.0.0', 9697) : '', `qrouter-${ROUTER}`, ['ss', '-H', '-n', '-t', '-e', 'state', 'listening']))
   }
-  const col: NodeCollection = {captures: caps, namespaces, paths: {neutronConfigDir: '/etc/neutron', novaConfig: '/etc/nova/nova.conf', socketPath: '/var/lib/neutron/metadata_proxy', statePath: '/var/lib/neutron'}, probed: false}
+  const col: NodeCollection = {agent: chooseAgent(caps, '/etc/neutron'), captures: caps, namespaces, paths: {neutronConfigDir: '/etc/neutron', novaConfig: '/etc/nova/nova.conf', socketPath: '/var/lib/neutron/metadata_proxy', statePath: '/var/lib/neutron'}, probed: false}
   const listeners = cap('node.tcp-listeners', (s.listens ?? []).map(([a, p]) => LISTEN(a, p)).join(''), undefined, ['ss'])
   return {
     addrs: parseCapture(cap('node.addr', ADDR(s.ip)), 'node.addr', parseIpAddrJson),

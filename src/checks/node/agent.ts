@@ -6,7 +6,9 @@ import {isFingerprint} from '../../sources/redact.js'
 import {metadataAgentBinary} from './processes.js'
 import {describeProbe, iniOf, nodeRunsMetadata, opt} from './util.js'
 
-const AGENT_INI = (m: NodeModel): string => `${m.paths.neutronConfigDir}/metadata_agent.ini`
+const AGENT_INI = (m: NodeModel): string => m.agent.iniPath
+const svc = (m: NodeModel): string => m.agent.service
+const fileName = (m: NodeModel): string => m.agent.iniPath.split('/').pop() ?? 'metadata_agent.ini'
 
 /** metadata_agent.ini: where nova is, how to reach it, and a secret to sign with. */
 export const agentConfig: Check<NodeModel> = {
@@ -15,12 +17,12 @@ export const agentConfig: Check<NodeModel> = {
   hop: 'agent',
   id: 'agent-config',
   needs: ['agentIni'],
-  title: 'metadata_agent.ini: nova host, port, protocol and shared secret',
+  title: "the agent's config (metadata_agent.ini, or the OVN agent's file): nova host, port, protocol and shared secret",
   run(m, out) {
     const ini = m.agentIni
     const subject = AGENT_INI(m)
     if (!iniOf(ini)) {
-      out.warn({code: 'AGENT_CONFIG_MISSING', evidence: [ev(ini, `${subject}: absent`)], fix: {commands: ['ls /etc/neutron', 'mdctl doctor --neutron-config-dir <dir>'], text: 'Point doctor at the directory holding metadata_agent.ini (containerised deployments keep it elsewhere), or run it on the node that runs the metadata agent.'}, subject, summary: 'metadata_agent.ini not found: agent settings are assumed to be the defaults'})
+      out.warn({code: 'AGENT_CONFIG_MISSING', evidence: [ev(ini, `${subject}: absent`)], fix: {commands: [`ls ${m.paths.neutronConfigDir}`, `pgrep -af ${svc(m)}`], text: `Point doctor at the directory holding ${fileName(m)} with --neutron-config-dir (containerised deployments keep it elsewhere; the agent's --config-file arguments name it), or run it on the node that runs the metadata agent.`}, subject, summary: `${fileName(m)} not found: agent settings are assumed to be the defaults`})
       return
     }
     const host = opt(ini, ['DEFAULT', 'nova_metadata_host'])
@@ -30,11 +32,11 @@ export const agentConfig: Check<NodeModel> = {
     const secret = opt(ini, ['DEFAULT', 'metadata_proxy_shared_secret'])
     let bad = false
     if (!host && oldHost) {
-      out.warn({code: 'AGENT_NOVA_METADATA_IP_OBSOLETE', evidence: [ev(ini, `nova_metadata_ip = ${oldHost}`)], fix: {commands: [`crudini --set ${subject} DEFAULT nova_metadata_host ${oldHost}`, 'systemctl restart neutron-metadata-agent'], text: 'nova_metadata_ip was renamed nova_metadata_host in Pike and removed in Queens: on Queens and later the agent ignores it and talks to 127.0.0.1.'}, subject, summary: `only the pre-Queens option nova_metadata_ip is set (${oldHost})`})
+      out.warn({code: 'AGENT_NOVA_METADATA_IP_OBSOLETE', evidence: [ev(ini, `nova_metadata_ip = ${oldHost}`)], fix: {commands: [`crudini --set ${subject} DEFAULT nova_metadata_host ${oldHost}`, `systemctl restart ${svc(m)}`], text: 'nova_metadata_ip was renamed nova_metadata_host in Pike and removed in Queens: on Queens and later the agent ignores it and talks to 127.0.0.1.'}, subject, summary: `only the pre-Queens option nova_metadata_ip is set (${oldHost})`})
     }
     if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) {
       bad = true
-      out.fail({code: 'AGENT_NOVA_PORT_INVALID', evidence: [ev(ini, `nova_metadata_port = ${port}`)], fix: {commands: [`crudini --set ${subject} DEFAULT nova_metadata_port 8775`, 'systemctl restart neutron-metadata-agent'], text: "Set nova_metadata_port to nova's metadata_listen_port (8775 by default)."}, subject, summary: `nova_metadata_port "${port}" is not a port`})
+      out.fail({code: 'AGENT_NOVA_PORT_INVALID', evidence: [ev(ini, `nova_metadata_port = ${port}`)], fix: {commands: [`crudini --set ${subject} DEFAULT nova_metadata_port 8775`, `systemctl restart ${svc(m)}`], text: "Set nova_metadata_port to nova's metadata_listen_port (8775 by default)."}, subject, summary: `nova_metadata_port "${port}" is not a port`})
     }
     if (proto !== 'http' && proto !== 'https') {
       bad = true
@@ -64,11 +66,11 @@ export const agentProcess: Check<NodeModel> = {
   hop: 'agent',
   id: 'agent-process',
   needs: ['ps'],
-  title: 'neutron-metadata-agent is running',
+  title: 'the metadata agent (neutron-metadata-agent, neutron-ovn-metadata-agent or neutron-ovn-agent) is running',
   run(m, out) {
     const procs = (m.ps.ok ? m.ps.value : []).filter((p) => metadataAgentBinary(p.args) !== undefined)
     if (procs.length > 0) {
-      out.pass({code: 'AGENT_RUNNING', evidence: [ev(m.ps, procs.slice(0, 3).map((p) => `${p.pid} ${p.user} ${p.args.join(' ').slice(0, 140)}`).join(' | '))], subject: 'neutron-metadata-agent', summary: `${procs.length} agent process(es) running`})
+      out.pass({code: 'AGENT_RUNNING', evidence: [ev(m.ps, procs.slice(0, 3).map((p) => `${p.pid} ${p.user} ${p.args.join(' ').slice(0, 140)}`).join(' | '))], subject: svc(m), summary: `${procs.length} agent process(es) running`})
       return
     }
     const answer = answersLikeAgent(m)
@@ -77,7 +79,7 @@ export const agentProcess: Check<NodeModel> = {
       out.info({code: 'AGENT_PROCESS_UNRECOGNISED', evidence: [ev(m.ps, 'no neutron-metadata-agent / neutron-ovn-metadata-agent / neutron-ovn-agent command line'), ...[...m.agentProbes.values()].filter((p) => p.ok).slice(0, 1).map((p) => ev(p, answer))], subject: 'neutron-metadata-agent', summary: `no process looks like the neutron metadata agent, but the socket answers as the agent does (${answer.slice(0, 80)})`})
       return
     }
-    out.fail({code: 'AGENT_NOT_RUNNING', evidence: [ev(m.ps, 'no neutron-metadata-agent / neutron-ovn-metadata-agent process')], fix: {commands: ['systemctl restart neutron-metadata-agent', 'journalctl -u neutron-metadata-agent -n 50'], text: 'Start the metadata agent (in containerised deployments: its container) and read its log for the reason it stopped.'}, subject: 'neutron-metadata-agent', summary: 'the metadata agent is not running on this node'})
+    out.fail({code: 'AGENT_NOT_RUNNING', evidence: [ev(m.ps, 'no neutron-metadata-agent / neutron-ovn-metadata-agent process')], fix: {commands: [`systemctl restart ${svc(m)}`, `journalctl -u ${svc(m)} -n 50`], text: 'Start the metadata agent (in containerised deployments: its container) and read its log for the reason it stopped.'}, subject: 'neutron-metadata-agent', summary: 'the metadata agent is not running on this node'})
   },
 }
 
@@ -97,7 +99,7 @@ export const agentProbe: Check<NodeModel> = {
     const o = p.value
     const subject = m.paths.socketPath
     if (o.kind === 'failed') {
-      out.fail({code: o.how === 'timeout' ? 'AGENT_PROBE_TIMEOUT' : 'AGENT_NOT_ANSWERING', evidence: [ev(p, describeProbe(o))], fix: {commands: ['systemctl restart neutron-metadata-agent', 'journalctl -u neutron-metadata-agent -n 50'], text: o.how === 'timeout' ? `The agent accepted the connection but did not answer (${o.detail}): it is stuck (RPC to neutron-server, or all workers busy).` : 'The agent does not accept connections on its socket.'}, subject, summary: `probe over the socket: ${describeProbe(o)}`})
+      out.fail({code: o.how === 'timeout' ? 'AGENT_PROBE_TIMEOUT' : 'AGENT_NOT_ANSWERING', evidence: [ev(p, describeProbe(o))], fix: {commands: [`systemctl restart ${svc(m)}`, `journalctl -u ${svc(m)} -n 50`], text: o.how === 'timeout' ? `The agent accepted the connection but did not answer (${o.detail}): it is stuck (RPC to neutron-server, or all workers busy).` : 'The agent does not accept connections on its socket.'}, subject, summary: `probe over the socket: ${describeProbe(o)}`})
       return
     }
     const {status, body} = o.response
@@ -106,7 +108,7 @@ export const agentProbe: Check<NodeModel> = {
       out.pass({code: 'AGENT_ANSWERS', evidence: [ev(p, describeProbe(o))], subject, summary: `the agent answers over the socket: HTTP ${status}, ${meaning}`})
       return
     }
-    out.fail({code: 'AGENT_ERROR', evidence: [ev(p, describeProbe(o))], fix: {commands: ['journalctl -u neutron-metadata-agent -n 100 | grep -iE "error|exception"'], text: 'The agent fails the request itself (500: RPC to neutron-server failing, or a missing X-Forwarded-For): read its log around the probe time.'}, subject, summary: `the agent answers HTTP ${status} to a plain request`})
+    out.fail({code: 'AGENT_ERROR', evidence: [ev(p, describeProbe(o))], fix: {commands: [`journalctl -u ${svc(m)} -n 100 | grep -iE "error|exception"`], text: m.agent.kind === 'ml2-ovs' ? 'The agent fails the request itself (500: RPC to neutron-server failing, or a missing X-Forwarded-For): read its log around the probe time.' : 'The agent fails the request itself (500: the Southbound DB unreachable, or a port without neutron:project_id): read its log around the probe time.'}, subject, summary: `the agent answers HTTP ${status} to a plain request`})
   },
 }
 
@@ -139,8 +141,8 @@ export const agentNovaTarget: Check<NodeModel> = {
     // listenUrl already reaches a wildcard listener on loopback: the agent runs on this host too
     const listenAt = new URL(listenUrl)
     const fix = {
-      commands: [`crudini --set ${AGENT_INI(m)} DEFAULT nova_metadata_host ${listenAt.hostname.replace(/^\[|\]$/g, '')}`, `crudini --set ${AGENT_INI(m)} DEFAULT nova_metadata_port ${port(listenUrl)}`, 'systemctl restart neutron-metadata-agent'],
-      text: "Point the agent at nova's metadata API: nova_metadata_host / nova_metadata_port in metadata_agent.ini (or at the VIP that fronts it).",
+      commands: [`crudini --set ${AGENT_INI(m)} DEFAULT nova_metadata_host ${listenAt.hostname.replace(/^\[|\]$/g, '')}`, `crudini --set ${AGENT_INI(m)} DEFAULT nova_metadata_port ${port(listenUrl)}`, `systemctl restart ${svc(m)}`],
+      text: `Point the agent at nova's metadata API: nova_metadata_host / nova_metadata_port in ${fileName(m)} (or at the VIP that fronts it).`,
     }
     if (hereAnswers && thereFails) {
       out.fail({code: 'AGENT_WRONG_NOVA_HOST', evidence: [...evidence, ...(m.novaListen ? [ev(m.novaListen, describeProbe(here))] : []), ev(m.novaRoot, describeProbe(there))], fix, subject: AGENT_INI(m), summary: `the agent calls ${agentUrl}, which does not answer, while nova answers at ${listenUrl}`})

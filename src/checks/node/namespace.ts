@@ -28,10 +28,14 @@ export const namespacePresent: Check<NodeModel> = {
         fix: {
           commands: isRouter
             ? ['openstack network agent list --router ' + subject.slice('qrouter-'.length) + ' --long', 'systemctl restart neutron-l3-agent']
-            : ['openstack network agent list --network ' + subject.replace(/^q?dhcp-|^ovnmeta-/, ''), 'systemctl restart neutron-dhcp-agent'],
+            : m.agent.kind !== 'ml2-ovs'
+              ? [`systemctl restart ${m.agent.service}`, `journalctl -u ${m.agent.service} -n 100 | grep -E 'Provisioning metadata|no metadata port|bound to our chassis'`]
+              : ['openstack network agent list --network ' + subject.replace(/^q?dhcp-|^ovnmeta-/, ''), 'systemctl restart neutron-dhcp-agent'],
           text: isRouter
             ? 'The router is not hosted here (check which l3 agent hosts it, and that it is the HA primary), or the l3 agent failed to build it: look in the l3 agent log and resync.'
-            : 'The network is not hosted by a DHCP agent on this node, or the agent failed to build it: check the agent list and its log.',
+            : m.agent.kind !== 'ml2-ovs'
+              ? 'The OVN metadata agent builds ovnmeta-<network> when a VM port of the network is bound to this chassis and the network has a metadata localport: check its log.'
+              : 'The network is not hosted by a DHCP agent on this node, or the agent failed to build it: check the agent list and its log.',
         },
         subject,
         summary: `no namespace ${names.join(' / ')} on this node`,
@@ -77,7 +81,7 @@ export const orphanProxyConfig: Check<NodeModel> = {
     out.warn({
       code: 'PROXY_CONFIG_ORPHANED',
       evidence: orphans.slice(0, 5).map((o) => ({excerpt: `${m.paths.statePath}/${o}: no matching namespace`, key: `node.proxy-conf[${o}]`, origin: m.netns.ok ? m.netns.origin : ''})),
-      fix: {commands: ['systemctl restart neutron-l3-agent neutron-dhcp-agent'], text: 'Configs without a namespace are left over from deleted routers/networks, or the namespace was removed by hand while the router still exists: resync the agents.'},
+      fix: {commands: [m.agent.kind === 'ml2-ovs' ? 'systemctl restart neutron-l3-agent neutron-dhcp-agent' : `systemctl restart ${m.agent.service}`], text: 'Configs without a namespace are left over from deleted routers/networks, or the namespace was removed by hand while the router still exists: resync the agents.'},
       subject: first ?? '',
       summary: `${orphans.length} metadata proxy config(s) without a namespace`,
     })

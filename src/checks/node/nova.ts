@@ -17,7 +17,7 @@ export const novaReachable: Check<NodeModel> = {
     const o = m.novaRoot.value
     const url = m.novaRoot.capture.param ?? '?'
     const subject = url
-    const fixBase = {commands: [`curl -sS ${url}/`, 'openstack endpoint list --service nova', 'systemctl status nova-api-metadata   # or the nova-api / httpd unit serving it'], text: `Point nova_metadata_host / nova_metadata_port in metadata_agent.ini at the nova metadata API, and make sure it runs and is reachable from this node (firewall, listen address).`}
+    const fixBase = {commands: [`curl -sS ${url}/`, 'openstack endpoint list --service nova', 'systemctl status nova-api-metadata   # or the nova-api / httpd unit serving it'], text: `Point nova_metadata_host / nova_metadata_port in ${m.agent.iniPath} at the nova metadata API, and make sure it runs and is reachable from this node (firewall, listen address).`}
     if (o.kind === 'failed') {
       // nova answering at its own listen address while the agent's target does not: nova works,
       // and the agent points elsewhere (agent-nova-target names that on the agent hop)

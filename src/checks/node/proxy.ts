@@ -11,7 +11,7 @@ const expected = (m: NodeModel, ns: NamespaceModel): {port: number; addr?: strin
 // an HA router's proxy runs on the keepalived primary only (neutron l3/ha.py)
 export const proxyExpected = (m: NodeModel, ns: NamespaceModel): boolean => (ns.kind === 'qrouter' ? l3ProxyEnabled(m) && ns.haState !== 'backup' : dhcpServesMetadata(m, ns))
 
-const agentFor = (ns: NamespaceModel): string => (ns.kind === 'qrouter' ? 'neutron-l3-agent' : ns.kind === 'qdhcp' ? 'neutron-dhcp-agent' : 'neutron-ovn-metadata-agent')
+const agentFor = (ns: NamespaceModel, m?: NodeModel): string => (ns.kind === 'qrouter' ? 'neutron-l3-agent' : ns.kind === 'qdhcp' ? 'neutron-dhcp-agent' : m?.agent.kind === 'ovn-agent' ? 'neutron-ovn-agent' : 'neutron-ovn-metadata-agent')
 
 /** A process (pid, name, argv) owning a listener: from ss/netstat -p columns, else the /proc socket map. */
 export function ownersOf(m: NodeModel, ns: NamespaceModel, l: Listener): Array<{pid: number; name: string; argv: string[]}> {
@@ -58,8 +58,8 @@ export const proxyListener: Check<NodeModel> = {
             ...(pid !== undefined ? [ev(ns.pidFile, `pid file names ${pid}`)] : []),
           ],
           fix: {
-            commands: [`systemctl restart ${agentFor(ns)}`, nsExec(ns.name, `ss -lntp | grep ':${port}'`)],
-            text: `No metadata proxy listens on ${addr ?? '*'}:${port} in ${ns.name}. The ${agentFor(ns)} (re)spawns haproxy on resync; check its log for "metadata-proxy … not found" or a haproxy start error.`,
+            commands: [`systemctl restart ${agentFor(ns, m)}`, nsExec(ns.name, `ss -lntp | grep ':${port}'`)],
+            text: `No metadata proxy listens on ${addr ?? '*'}:${port} in ${ns.name}. The ${agentFor(ns, m)} (re)spawns haproxy on resync; check its log for "metadata-proxy … not found" or a haproxy start error.`,
           },
           subject: ns.name,
           summary: `nothing listens on ${addr ?? '*'}:${port}: the metadata proxy is not running here`,
@@ -103,7 +103,7 @@ export const proxyProcess: Check<NodeModel> = {
           out.fail({
             code: 'PROXY_WRONG_PROCESS',
             evidence: [ev(ns.listeners, `${describeListener(hit)} owned by ${owner.name}/${owner.pid}: ${owner.argv.join(' ').slice(0, 200)}`)],
-            fix: {commands: [nsExec(ns.name, `ss -lntp 'sport = :${port}'`), `kill ${owner.pid}   # after checking what it is`, `systemctl restart ${agentFor(ns)}`], text: `Port ${port} in ${ns.name} is taken by ${owner.name}, not by the metadata proxy: stop it and let the agent respawn haproxy.`},
+            fix: {commands: [nsExec(ns.name, `ss -lntp 'sport = :${port}'`), `kill ${owner.pid}   # after checking what it is`, `systemctl restart ${agentFor(ns, m)}`], text: `Port ${port} in ${ns.name} is taken by ${owner.name}, not by the metadata proxy: stop it and let the agent respawn haproxy.`},
             subject: ns.name,
             summary: `port ${port} is held by ${owner.name} (pid ${owner.pid}), not by haproxy`,
           })
@@ -114,7 +114,7 @@ export const proxyProcess: Check<NodeModel> = {
           out.fail({
             code: 'PROXY_STALE_ID',
             evidence: [ev(ns.listeners, `${owner.name}/${owner.pid}: ${owner.argv.join(' ').slice(0, 240)}`)],
-            fix: {commands: [`kill ${owner.pid}`, `systemctl restart ${agentFor(ns)}`], text: 'The proxy in this namespace was started for another router/network, so the agent looks guests up in the wrong place.'},
+            fix: {commands: [`kill ${owner.pid}`, `systemctl restart ${agentFor(ns, m)}`], text: 'The proxy in this namespace was started for another router/network, so the agent looks guests up in the wrong place.'},
             subject: ns.name,
             summary: `the proxy process was started for ${parsed?.idKind ?? 'id'} ${id}, not ${ns.id}`,
           })
@@ -151,7 +151,7 @@ export const proxyConfig: Check<NodeModel> = {
         }
         const ident = metadataIdentity(cfg)
         const wantKind = ns.kind === 'qrouter' ? 'router' : ns.kind === 'ovnmeta' ? 'ovn-network' : 'network'
-        const fix = {commands: [`systemctl restart ${agentFor(ns)}`], text: `The agent rewrites ${file} and restarts haproxy when the config is obsolete; a hand-edited or stale file survives only until then.`}
+        const fix = {commands: [`systemctl restart ${agentFor(ns, m)}`], text: `The agent rewrites ${file} and restarts haproxy when the config is obsolete; a hand-edited or stale file survives only until then.`}
         if (!ident) {
           out.fail({code: 'PROXY_HEADER_MISSING', evidence: [ev(ns.proxyConf, `${file}: no X-Neutron-Router-ID / X-Neutron-Network-ID header line`)], fix, subject: ns.name, summary: 'the proxy adds no router/network id header: the agent cannot find the instance'})
           return
@@ -196,7 +196,7 @@ export const proxyPidfile: Check<NodeModel> = {
         if (!ns.pidFile.ok || !proxyExpected(m, ns)) return
         const pid = ns.pidFile.value
         if (pid === undefined) {
-          out.warn({code: 'PROXY_PIDFILE_MISSING', evidence: [ev(ns.pidFile, `${m.paths.statePath}/external/pids/${ns.id}.pid.haproxy: absent`)], fix: {commands: [`systemctl restart ${agentFor(ns)}`], text: 'Without a pid file the agent cannot monitor or respawn the proxy.'}, subject: ns.name, summary: 'no pid file for the metadata proxy: the agent cannot watch it'})
+          out.warn({code: 'PROXY_PIDFILE_MISSING', evidence: [ev(ns.pidFile, `${m.paths.statePath}/external/pids/${ns.id}.pid.haproxy: absent`)], fix: {commands: [`systemctl restart ${agentFor(ns, m)}`], text: 'Without a pid file the agent cannot monitor or respawn the proxy.'}, subject: ns.name, summary: 'no pid file for the metadata proxy: the agent cannot watch it'})
           return
         }
         const proc = ps.find((p) => p.pid === pid)
@@ -205,7 +205,7 @@ export const proxyPidfile: Check<NodeModel> = {
           out.fail({
             code: 'PROXY_DEAD',
             evidence: [ev(ns.pidFile, `pid ${pid}`), ev(m.ps, proc ? `pid ${pid} is ${argv.slice(0, 160)}` : `no process ${pid}`)],
-            fix: {commands: [`systemctl restart ${agentFor(ns)}`, `grep -i 'metadata-proxy' /var/log/neutron/*.log | tail`], text: 'The proxy died and was not respawned (check_child_processes_action, or the agent itself is stuck): the agent restarts it on resync.'},
+            fix: {commands: [`systemctl restart ${agentFor(ns, m)}`, `grep -i 'metadata-proxy' /var/log/neutron/*.log | tail`], text: 'The proxy died and was not respawned (check_child_processes_action, or the agent itself is stuck): the agent restarts it on resync.'},
             subject: ns.name,
             summary: proc ? `the pid file names ${pid}, which is not a proxy for ${ns.id}` : `the pid file names ${pid}, which is not running: the proxy died`,
           })
@@ -215,7 +215,7 @@ export const proxyPidfile: Check<NodeModel> = {
         // inode 0: /proc/<pid>/ns/net or /run/netns could not be read (not root): nothing to compare
         const nsKnown = entry !== undefined && entry.netns !== 0 && ns.inode !== 0
         if (entry && nsKnown && entry.netns !== ns.inode) {
-          out.fail({code: 'PROXY_WRONG_NAMESPACE', evidence: [ev(m.procNet, `pid ${pid} netns inode ${entry.netns}, ${ns.name} is ${ns.inode}`)], fix: {commands: [`kill ${pid}`, `systemctl restart ${agentFor(ns)}`], text: 'The proxy runs outside the namespace it serves.'}, subject: ns.name, summary: `proxy ${pid} runs in another network namespace`})
+          out.fail({code: 'PROXY_WRONG_NAMESPACE', evidence: [ev(m.procNet, `pid ${pid} netns inode ${entry.netns}, ${ns.name} is ${ns.inode}`)], fix: {commands: [`kill ${pid}`, `systemctl restart ${agentFor(ns, m)}`], text: 'The proxy runs outside the namespace it serves.'}, subject: ns.name, summary: `proxy ${pid} runs in another network namespace`})
           return
         }
         const where = nsKnown ? '' : ` (its network namespace could not be read: run doctor as root to compare it with ${ns.name})`

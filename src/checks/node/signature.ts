@@ -29,7 +29,7 @@ const NOVA_SECRET: ReadonlyArray<readonly [string, string]> = [['neutron', 'meta
 const NOVA_PROXY: ReadonlyArray<readonly [string, string]> = [['neutron', 'service_metadata_proxy'], ['DEFAULT', 'service_neutron_metadata_proxy'], ['DEFAULT', 'service_quantum_metadata_proxy']]
 const AGENT_SECRET: ReadonlyArray<readonly [string, string]> = [['DEFAULT', 'metadata_proxy_shared_secret']]
 
-const agentIniPath = (m: NodeModel): string => `${m.paths.neutronConfigDir}/metadata_agent.ini`
+const agentIniPath = (m: NodeModel): string => m.agent.iniPath
 
 /** The agent's secret as the agent reads it: metadata_agent.ini, else neutron.conf (both are its config files). */
 export const agentSecretAt = (m: NodeModel): OptionAt | undefined => optionAt(m.agentIni, agentIniPath(m), AGENT_SECRET) ?? optionAt(m.neutronConf, `${m.paths.neutronConfigDir}/neutron.conf`, AGENT_SECRET)
@@ -44,7 +44,7 @@ function secretFix(m: NodeModel): {commands: string[]; text: string} {
   const novaName = nova ? named(nova) : iniOf(m.novaConf) ? `${m.paths.novaConfig} [neutron] metadata_proxy_shared_secret` : 'nova.conf [neutron] metadata_proxy_shared_secret on the host serving the nova metadata API (not on this node)'
   const files = [agent?.file ?? agentIniPath(m), ...(iniOf(m.novaConf) ? [m.paths.novaConfig] : [])]
   return {
-    commands: [`grep -H shared_secret ${files.join(' ')}   # compare privately`, 'systemctl restart neutron-metadata-agent'],
+    commands: [`grep -H shared_secret ${files.join(' ')}   # compare privately`, `systemctl restart ${m.agent.service}`],
     text: `${agentName} and ${novaName} must be the same string: set one to the other, then restart the metadata agent and the nova service serving the metadata API.`,
   }
 }
@@ -55,7 +55,7 @@ export const secretFingerprint: Check<NodeModel> = {
   hop: 'signature',
   id: 'secret-fingerprint',
   needs: ['agentIni', 'novaConf'],
-  applies: (m) => (!iniOf(m.novaConf) ? `${m.paths.novaConfig} is not on this host: the secrets can only be compared by the signed probe` : !iniOf(m.agentIni) ? 'metadata_agent.ini not found' : undefined),
+  applies: (m) => (!iniOf(m.novaConf) ? `${m.paths.novaConfig} is not on this host: the secrets can only be compared by the signed probe` : !iniOf(m.agentIni) ? `${m.agent.iniPath} not found` : undefined),
   title: 'agent and nova hold the same shared secret (salted fingerprints)',
   run(m, out) {
     const agent = agentSecretAt(m)

@@ -19,7 +19,7 @@ export function proxySocketPaths(m: NodeModel): Array<{path: string; from: strin
   return out
 }
 
-const agentRestart = 'systemctl restart neutron-metadata-agent'
+const agentRestart = (m: NodeModel): string => `systemctl restart ${m.agent.service}`
 
 /** haproxy and the agent must name the same path: metadata_proxy_socket is shared by the l3, dhcp and metadata agents. */
 export const socketPathAgreement: Check<NodeModel> = {
@@ -43,7 +43,7 @@ export const socketPathAgreement: Check<NodeModel> = {
       code: 'SOCKET_PATH_MISMATCH',
       evidence: [...wrong.slice(0, 3).map((w) => ({excerpt: `${w.from}: server metadata ${w.path}`, key: 'node.proxy-conf', origin: m.agentIni.ok ? m.agentIni.origin : ''})), agentEv],
       fix: {
-        commands: [`grep -H metadata_proxy_socket ${m.paths.neutronConfigDir}/*.ini ${m.paths.neutronConfigDir}/neutron.conf`, 'systemctl restart neutron-l3-agent neutron-dhcp-agent neutron-metadata-agent'],
+        commands: m.agent.kind === 'ml2-ovs' ? [`grep -H metadata_proxy_socket ${m.paths.neutronConfigDir}/*.ini ${m.paths.neutronConfigDir}/neutron.conf`, 'systemctl restart neutron-l3-agent neutron-dhcp-agent neutron-metadata-agent'] : [`grep -H metadata_proxy_socket ${m.agent.iniPath}`, agentRestart(m)],
         text: `Set the same metadata_proxy_socket for the l3, DHCP and metadata agents (it usually belongs in neutron.conf [DEFAULT]); the proxies are regenerated on agent restart.`,
       },
       subject: first.from,
@@ -68,11 +68,11 @@ export const socketFile: Check<NodeModel> = {
     const s = st.value
     if (!s) {
       if (!m.agentIni.ok) throw new NotEvaluated(`no socket at ${path}, but where the agent puts it is unknown: ${m.agentIni.reason}`)
-      out.fail({code: 'SOCKET_MISSING', evidence: [ev(st, `${path}: No such file or directory`)], fix: {commands: [agentRestart, 'systemctl status neutron-metadata-agent'], text: 'The metadata agent creates the socket when it starts: it is not running, or it uses another path (metadata_proxy_socket).'}, subject: path, summary: 'the agent socket does not exist: haproxy answers every request with 503'})
+      out.fail({code: 'SOCKET_MISSING', evidence: [ev(st, `${path}: No such file or directory`)], fix: {commands: [agentRestart(m), `systemctl status ${m.agent.service}`], text: 'The metadata agent creates the socket when it starts: it is not running, or it uses another path (metadata_proxy_socket).'}, subject: path, summary: 'the agent socket does not exist: haproxy answers every request with 503'})
       return
     }
     if (s.type !== 'socket') {
-      out.fail({code: 'SOCKET_NOT_A_SOCKET', evidence: [ev(st, `${path} is a ${s.type}`)], fix: {commands: [`mv ${path} ${path}.bad`, agentRestart], text: 'Something else sits at the socket path; move it away and restart the agent.'}, subject: path, summary: `${path} is a ${s.type}, not a socket`})
+      out.fail({code: 'SOCKET_NOT_A_SOCKET', evidence: [ev(st, `${path} is a ${s.type}`)], fix: {commands: [`mv ${path} ${path}.bad`, agentRestart(m)], text: 'Something else sits at the socket path; move it away and restart the agent.'}, subject: path, summary: `${path} is a ${s.type}, not a socket`})
       return
     }
     // who haproxy runs as: its config's user/group (haproxy drops supplementary groups); root without them
@@ -100,7 +100,7 @@ export const socketFile: Check<NodeModel> = {
       out.fail({
         code: 'SOCKET_MODE_DENIES_PROXY',
         evidence: [ev(st, `${path} mode ${modeText} owner ${owner}`), ev(denied[0]!.from, `haproxy runs as ${denied.map(label).join(', ')}`)],
-        fix: {commands: [`crudini --set ${m.paths.neutronConfigDir}/metadata_agent.ini DEFAULT metadata_proxy_socket_mode all`, agentRestart], text: 'haproxy drops to metadata_proxy_user/metadata_proxy_group and must be able to write to the socket: set metadata_proxy_socket_mode (group or all), or run the proxy as the agent user.'},
+        fix: {commands: [`crudini --set ${m.agent.iniPath} DEFAULT metadata_proxy_socket_mode all`, agentRestart(m)], text: 'haproxy drops to metadata_proxy_user/metadata_proxy_group and must be able to write to the socket: set metadata_proxy_socket_mode (group or all), or run the proxy as the agent user.'},
         subject: path,
         summary: `mode ${modeText} (${owner}) does not let the proxy user ${denied.map(label).join(', ')} connect: haproxy answers 503`,
       })
@@ -130,10 +130,23 @@ export const socketListener: Check<NodeModel> = {
       if (!m.agentIni.ok) throw new NotEvaluated(`nothing listens at ${path}, but where the agent listens is unknown: ${m.agentIni.reason}`)
       const st = m.sockets.get(path)
       const exists = st?.ok && st.value?.type === 'socket'
+      const running = m.ps.ok ? m.ps.value.filter((p) => metadataAgentBinary(p.args) !== undefined) : []
+      if (m.agent.kind !== 'ml2-ovs' && running.length > 0) {
+        // the OVN agent listens only once it has reached the Southbound DB: running but not listening is the agent stuck starting
+        out.fail({
+          code: 'AGENT_NOT_LISTENING',
+          evidence: [ev(m.unixListeners, `no listening unix socket at ${path}`), ev(m.ps, running.slice(0, 2).map((p) => `${p.pid} ${p.args.join(' ').slice(0, 140)}`).join(' | '))],
+          fix: {commands: [`journalctl -u ${m.agent.service} -n 50`, agentRestart(m)], text: 'The OVN metadata agent runs but does not accept requests: it starts its metadata server only after connecting to the OVS DB and the Southbound DB (see the agent hop and its log).'},
+          hop: 'agent',
+          subject: path,
+          summary: `the agent runs (pid ${running[0]?.pid}) but nobody listens on its socket: it is stuck starting`,
+        })
+        return
+      }
       out.fail({
         code: exists ? 'SOCKET_STALE' : 'SOCKET_NO_LISTENER',
         evidence: [ev(m.unixListeners, `no listening unix socket at ${path}`)],
-        fix: {commands: [agentRestart, 'journalctl -u neutron-metadata-agent -n 50'], text: exists ? 'The socket file is left behind by an agent that is no longer running: restart the agent (it recreates the socket).' : 'The metadata agent is not listening: start it.'},
+        fix: {commands: [agentRestart(m), `journalctl -u ${m.agent.service} -n 50`], text: exists ? 'The socket file is left behind by an agent that is no longer running: restart the agent (it recreates the socket).' : 'The metadata agent is not listening: start it.'},
         subject: path,
         summary: exists ? 'the socket file exists but nobody listens on it: the agent is down' : 'nobody listens on the agent socket',
       })
