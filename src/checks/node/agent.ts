@@ -20,7 +20,7 @@ export const agentConfig: Check<NodeModel> = {
     const ini = m.agentIni
     const subject = AGENT_INI(m)
     if (!iniOf(ini)) {
-      out.warn({code: 'AGENT_CONFIG_MISSING', evidence: [ev(ini, `${subject}: absent`)], fix: {commands: ['ls /etc/neutron', 'mdctl doctor --neutron-config-dir <dir>'], text: 'Point doctor at the directory holding metadata_agent.ini (containerised deployments keep it elsewhere), or run it on the node that runs the metadata agent.'}, subject, summary: 'metadata_agent.ini not found: agent settings are assumed to be the defaults'})
+      out.warn({code: 'AGENT_CONFIG_MISSING', evidence: [ev(ini, `${subject}: absent`)], fix: {commands: ['find /etc /var/lib/kolla /var/lib/config-data -name metadata_agent.ini 2>/dev/null'], text: `No metadata_agent.ini in ${m.paths.neutronConfigDir}: point doctor at the directory holding it with --neutron-config-dir (containerised deployments keep it elsewhere), or run it on the node that runs the metadata agent.`}, subject, summary: 'metadata_agent.ini not found: agent settings are assumed to be the defaults'})
       return
     }
     const host = opt(ini, ['DEFAULT', 'nova_metadata_host'])
