@@ -404,6 +404,14 @@ describe('node checks: each passes on the healthy node and fails on one break', 
       expect(runFull('socket-listener', referenceOnly).findings[0]?.summary).toContain('daemon.js agent')
       expect(run('agent-process', referenceOnly)).toEqual(['info AGENT_PROCESS_UNRECOGNISED'])
     })
+    it('an unrecognised listener that could not be probed (not root, --passive) is not a dead agent', () => {
+      const denied = (c: Caps) => {
+        referenceOnly(c)
+        c.set(captureId('probe.agent', `router:${ROUTER}@192.0.2.1`), cap('probe.agent', '', {exitCode: 7, failure: 'permission', param: `router:${ROUTER}@192.0.2.1`, stderr: `failed to connect: connect EACCES ${SOCK}`}))
+      }
+      expect(run('agent-process', denied)[0]).toMatch(/^not-evaluated: .*listens on .*run doctor as root/)
+      expect(run('agent-process', referenceOnly, {passive: true})[0]).toMatch(/^not-evaluated: .*--passive/)
+    })
     it('with no agent process and no answer on the socket, the agent is not running', () => {
       expect(run('agent-process', (c) => {
         referenceOnly(c)
