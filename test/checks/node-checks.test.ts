@@ -146,6 +146,7 @@ describe('node checks: each passes on the healthy node and fails on one break', 
       c.set(captureId('node.socket-stat', SOCK), absentFile('node.socket-stat', SOCK))
     }],
     ['agent-config', 'fail AGENT_NOVA_PROTOCOL_INVALID', edit('node.agent-ini', undefined, (s) => `${s}nova_metadata_protocol = gopher\n`)],
+    ['agent-config', 'warn AGENT_CONFIG_MISSING', (c) => c.set('node.agent-ini', absentFile('node.agent-ini'))],
     ['agent-config', 'warn AGENT_SECRET_EMPTY', edit('node.agent-ini', undefined, (s) => s.replace(`metadata_proxy_shared_secret = ${FP}`, ''))],
     ['agent-config', 'warn AGENT_NOVA_METADATA_IP_OBSOLETE', edit('node.agent-ini', undefined, (s) => s.replace('nova_metadata_host', 'nova_metadata_ip'))],
     ['agent-probe', 'fail AGENT_ERROR', (c) => c.set(captureId('probe.agent', `router:${ROUTER}@192.0.2.1`), cap('probe.agent', 'HTTP/1.1 500 Internal Server Error\r\n\r\nboom\n', {param: `router:${ROUTER}@192.0.2.1`}))],
@@ -225,7 +226,7 @@ describe('node checks: each passes on the healthy node and fails on one break', 
   // Every command of every fix, over every fail and warn path above: pasteable as printed, with
   // this node's values. bash reads `<port>` as a redirection; prose is not a command.
   it('every fix command is a shell command with this node\'s values, no placeholder and no prose', () => {
-    const COMMANDS = new Set(['systemctl', 'journalctl', 'crudini', 'ip', 'curl', 'openstack', 'grep', 'kill', 'ps', 'mv', 'ls', 'ss', 'iptables-save', 'cat', 'mdctl', 'dhclient'])
+    const COMMANDS = new Set(['systemctl', 'journalctl', 'crudini', 'ip', 'curl', 'openstack', 'grep', 'kill', 'ps', 'mv', 'ls', 'ss', 'iptables-save', 'cat', 'mdctl', 'dhclient', 'find'])
     const seen: string[] = []
     for (const [id, expected, change, opts] of [...cases, ...morePaths]) {
       const r = runFull(id, change, opts)
@@ -403,6 +404,14 @@ describe('node checks: each passes on the healthy node and fails on one break', 
       expect(run('socket-listener', referenceOnly)).toEqual(['info SOCKET_OWNER_UNRECOGNISED'])
       expect(runFull('socket-listener', referenceOnly).findings[0]?.summary).toContain('daemon.js agent')
       expect(run('agent-process', referenceOnly)).toEqual(['info AGENT_PROCESS_UNRECOGNISED'])
+    })
+    it('an unrecognised listener that could not be probed (not root, --passive) is not a dead agent', () => {
+      const denied = (c: Caps) => {
+        referenceOnly(c)
+        c.set(captureId('probe.agent', `router:${ROUTER}@192.0.2.1`), cap('probe.agent', '', {exitCode: 7, failure: 'permission', param: `router:${ROUTER}@192.0.2.1`, stderr: `failed to connect: connect EACCES ${SOCK}`}))
+      }
+      expect(run('agent-process', denied)[0]).toMatch(/^not-evaluated: .*listens on .*run doctor as root/)
+      expect(run('agent-process', referenceOnly, {passive: true})[0]).toMatch(/^not-evaluated: .*--passive/)
     })
     it('with no agent process and no answer on the socket, the agent is not running', () => {
       expect(run('agent-process', (c) => {

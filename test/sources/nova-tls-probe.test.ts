@@ -88,3 +88,15 @@ describe('a probe that connects and then hears nothing', () => {
     expect(r.stderr).toMatch(/^connected in \d+ ms, then no response within \d+ ms/)
   })
 })
+
+describe('the signed probe and the agent secret', () => {
+  it('is not made when metadata_agent.ini was not read: a key guessed empty would turn 403 into a false mismatch', async () => {
+    const src = new LiveNodeSource()
+    const paths = {neutronConfigDir: f('absent'), novaConfig: f('absent/nova.conf'), socketPath: f('sock'), statePath: dir}
+    await src.get('node.agent-ini', paths)
+    const url = `http://127.0.0.1:${silentPort}`
+    const signed = await src.probe({key: 'probe.nova-signed', param: url, signWith: 'agent', url: `${url}/openstack`}, paths)
+    expect(signed.exitCode).toBe(-1)
+    expect(signed.stderr).toMatch(/not probed: metadata_agent\.ini was not found/)
+  })
+})

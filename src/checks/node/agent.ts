@@ -22,7 +22,7 @@ export const agentConfig: Check<NodeModel> = {
     const ini = m.agentIni
     const subject = AGENT_INI(m)
     if (!iniOf(ini)) {
-      out.warn({code: 'AGENT_CONFIG_MISSING', evidence: [ev(ini, `${subject}: absent`)], fix: {commands: [`ls ${m.paths.neutronConfigDir}`, `pgrep -af ${svc(m)}`], text: `Point doctor at the directory holding ${fileName(m)} with --neutron-config-dir (containerised deployments keep it elsewhere; the agent's --config-file arguments name it), or run it on the node that runs the metadata agent.`}, subject, summary: `${fileName(m)} not found: agent settings are assumed to be the defaults`})
+      out.warn({code: 'AGENT_CONFIG_MISSING', evidence: [ev(ini, `${subject}: absent`)], fix: {commands: [`find /etc /var/lib/kolla /var/lib/config-data -name ${fileName(m)} 2>/dev/null`], text: `No ${fileName(m)} in ${m.paths.neutronConfigDir}: point doctor at the directory holding it with --neutron-config-dir (containerised deployments keep it elsewhere; the agent's --config-file arguments name it), or run it on the node that runs the metadata agent.`}, subject, summary: `${fileName(m)} not found: agent settings are assumed to be the defaults`})
       return
     }
     const host = opt(ini, ['DEFAULT', 'nova_metadata_host'])
@@ -74,6 +74,14 @@ export const agentProcess: Check<NodeModel> = {
       return
     }
     const answer = answersLikeAgent(m)
+    const listening = m.unixListeners.ok && m.unixListeners.value.some((l) => l.address === m.paths.socketPath)
+    const probed = [...m.agentProbes.values()].some((p) => p.ok)
+    if (!answer && listening && !probed) {
+      // something holds the socket and it could not be asked (--passive, not root): not a dead agent
+      const why = [...m.agentProbes.values()].find((p) => !p.ok)
+      throw new NotEvaluated(`no process looks like the neutron metadata agent, but something listens on ${m.paths.socketPath} and could not be probed${why && !why.ok ? `: ${why.reason}` : m.passive ? ' (--passive)' : ''}`)
+    }
+    if (!answer && !m.unixListeners.ok && !probed) throw new NotEvaluated(`no process looks like the neutron metadata agent, and neither the socket's listeners nor a probe could be read: ${m.unixListeners.reason}`)
     if (answer) {
       // something that is not a known form of the agent serves the socket, and answers as the agent does
       out.info({code: 'AGENT_PROCESS_UNRECOGNISED', evidence: [ev(m.ps, 'no neutron-metadata-agent / neutron-ovn-metadata-agent / neutron-ovn-agent command line'), ...[...m.agentProbes.values()].filter((p) => p.ok).slice(0, 1).map((p) => ev(p, answer))], subject: 'neutron-metadata-agent', summary: `no process looks like the neutron metadata agent, but the socket answers as the agent does (${answer.slice(0, 80)})`})

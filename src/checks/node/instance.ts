@@ -40,7 +40,7 @@ export const instanceLookup: Check<NodeModel> = {
           code: 'INSTANCE_NOT_FOUND',
           evidence: [ev(p, describeProbe(o))],
           fix: {
-            commands: [`openstack port list --fixed-ip ip-address=${ip} --long`, `openstack server list --all-projects --ip ${ip.replaceAll('.', '\\.')}`],
+            commands: [`openstack port list --fixed-ip ip-address=${ip} --long`, `openstack server list --all-projects --ip '^${ip.replaceAll('.', '\\.')}$'`],
             text: 'Exactly one port must hold this fixed IP on a network behind the router (allowed-address-pair IPs do not count); the port\'s project must be the instance\'s.',
           },
           subject,
