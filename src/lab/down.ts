@@ -12,6 +12,7 @@ import {assertRootOnLinux} from './preflight.js'
 import {findLabProcesses, procInfo, stopProcesses} from './processes.js'
 import {NETNS_DIR, run} from './run.js'
 import {readMarker, readState} from './state.js'
+import {releaseSystemPaths} from './system-paths.js'
 import {deleteHostLink, deleteNetns} from './topology.js'
 
 export interface LabDownOptions {
@@ -85,6 +86,9 @@ export async function labDown(opts: LabDownOptions = {}): Promise<{removed: stri
     // only if still empty: something else may have started using it meanwhile
     if (await rmdir(hp).then(() => true, () => false)) removed.push(hp)
   }
+
+  // the system paths first: the package files moved aside wait in the lab directory
+  if (state?.systemPaths !== undefined) removed.push(...(await releaseSystemPaths(state.systemPaths)))
 
   // files: only in a directory `up` marked as a lab
   const marker = await readMarker(`${dir}/.mdctl-lab`)

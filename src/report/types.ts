@@ -40,7 +40,7 @@ export type HopStatus = 'pass' | 'warn' | 'fail' | 'skip' | 'not-evaluated'
 export interface Report {
   readonly schemaVersion: 1
   readonly tool: {readonly name: 'mdctl'; readonly version: string}
-  readonly source: {readonly kind: 'live' | 'ssh' | 'bundle'; readonly origin: string; readonly capturedAt: string}
+  readonly source: {readonly kind: 'live' | 'ssh' | 'bundle' | 'sosreport'; readonly origin: string; readonly capturedAt: string}
   readonly verdict: {
     readonly status: 'ok' | 'degraded' | 'broken' | 'unknown'
     readonly firstFailingHop: Hop | null

@@ -1,7 +1,7 @@
-import type {Check} from '../../engine/check.js'
+import {type Check, NotEvaluated} from '../../engine/check.js'
 import {ev} from '../../engine/parsed.js'
 import type {NodeModel} from '../../model/node-model.js'
-import {isFingerprint} from '../../sources/redact.js'
+import {isFingerprint, isMasked} from '../../sources/redact.js'
 import {describeProbe, iniOf, opt} from './util.js'
 
 const SECRET_FIX = (m: NodeModel) => ({
@@ -23,6 +23,11 @@ export const secretFingerprint: Check<NodeModel> = {
   run(m, out) {
     const a = opt(m.agentIni, ['DEFAULT', 'metadata_proxy_shared_secret']) ?? ''
     const n = opt(m.novaConf, ['neutron', 'metadata_proxy_shared_secret'], ['DEFAULT', 'neutron_metadata_proxy_shared_secret'], ['DEFAULT', 'quantum_metadata_proxy_shared_secret']) ?? ''
+    // a masked value (sos's `*********`) says "set", not what: two masks prove nothing either way
+    const masked = [...(isMasked(a) ? [`${m.paths.neutronConfigDir}/metadata_agent.ini`] : []), ...(isMasked(n) ? [m.paths.novaConfig] : [])]
+    if (masked.length > 0) {
+      throw new NotEvaluated(`metadata_proxy_shared_secret is masked (asterisks) in ${masked.join(' and ')}: run \`mdctl capture\` on the agent's and on nova's host; the salted fingerprints in the bundles decide whether the secrets match`)
+    }
     const show = (v: string): string => (v === '' ? 'empty' : isFingerprint(v) ? v : '<set>')
     const evidence = [ev(m.agentIni, `agent secret ${show(a)}`), ev(m.novaConf, `nova secret ${show(n)}`)]
     if (a === n) {

@@ -15,6 +15,7 @@ Everything lives in namespaces named mdlab-*, qrouter-1ab01ab0-*, qdhcp-1ab01ab0
   static override flags = {
     scenario: Flags.string({default: DEFAULT_SCENARIO, description: 'what to build (see `mdctl lab scenarios`)', options: SCENARIOS.map((s) => s.name)}),
     ssh: Flags.boolean({description: 'also run sshd in the guest and route the guest IP from this host (veth mdlab-host)'}),
+    'system-paths': Flags.boolean({description: 'keep the configs in /etc/neutron and /etc/nova and the state in /var/lib/neutron, where sos collects them (refused unless those hold only unchanged package files, which are moved aside until `lab down`)'}),
     'state-dir': Flags.string({default: DEFAULT_STATE_DIR, description: 'lab directory: configs, state path, pid files, logs'}),
   }
 
@@ -22,7 +23,7 @@ Everything lives in namespaces named mdlab-*, qrouter-1ab01ab0-*, qdhcp-1ab01ab0
     const {flags} = await this.parse(LabUp)
     const started = performance.now()
     try {
-      const lab = await labUp({scenario: flags.scenario, ssh: flags.ssh, stateDir: flags['state-dir']})
+      const lab = await labUp({scenario: flags.scenario, ssh: flags.ssh, stateDir: flags['state-dir'], systemPaths: flags['system-paths']})
       this.log(renderLabUp(lab, performance.now() - started))
       return lab
     } catch (error) {
