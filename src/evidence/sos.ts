@@ -146,4 +146,4 @@ const WANTED = [
 ]
 
 /** Members worth keeping when an archive is read in one pass: a superset of every candidate above. */
-export const sosWanted = (member: string): boolean => WANTED.some((re) => re.test(member))
+export const sosWanted = (member: string): boolean => /^(sos_commands\/(networking|process)\/|etc\/|var\/|version\.txt$|sos_reports\/manifest\.json$)/.test(member) && WANTED.some((re) => re.test(member))

@@ -229,7 +229,9 @@ export class SosArchive implements SosTree {
             }
             if (h.type === 'file' || h.type === 'contiguous-file') {
               this.names.add(name)
-              if (wanted(stripTop(name)) || wanted(name)) {
+              // under the report's top directory, or at the archive's root (a report packed without one)
+              const slash = name.indexOf('/')
+              if ((slash > 0 && wanted(name.slice(slash + 1))) || wanted(name)) {
                 if (size > limits.memberBytes) {
                   this.note(`member ${clean(name)} claims ${gib(size)}, over the ${gib(limits.memberBytes)} read per file: skipped`)
                   entry.resume()
@@ -288,11 +290,6 @@ export class SosArchive implements SosTree {
     for (const n of names) this.names.add(n)
     for (const [n, text] of raw) this.files.set(strip(n), text)
     for (const [n, t] of rawLinks) this.links.set(strip(n), strip(t))
-
-    function stripTop(n: string): string {
-      const i = n.indexOf('/')
-      return i < 0 ? n : n.slice(i + 1)
-    }
   }
 
   private note(s: string): void {

@@ -103,9 +103,9 @@ export class SosSource implements Source {
         if (!r.missing) unreadable ??= r.reason
         continue
       }
-      const firstLine = r.text.trimStart().split('\n', 1)[0] ?? ''
+      const firstLine = r.text.trimStart().slice(0, 400).split('\n', 1)[0] ?? ''
       const m = FAILED_EXEC.exec(firstLine)
-      if (m && r.text.trim().split('\n').length <= 2) {
+      if (m && r.text.length < 1000) {
         // the command could not run inside the namespace: try the next candidate, keep this as the reason
         failed ??= {...base, argv: c.argv, exitCode: m[1] !== undefined && /No such file/.test(m[2] ?? '') ? 127 : 1, ...(m[1] !== undefined && /No such file/.test(m[2] ?? '') ? {failure: 'not-found' as const} : {}), origin, stderr: `${c.member}: ${firstLine}`, stdout: ''}
         continue
