@@ -7,12 +7,12 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import {DAEMON_MARKERS} from './daemon-launch.js'
 import {exists} from './files.js'
-import {DEFAULT_STATE_DIR, HOST_LINK, isLabNetns, labPaths} from './plan.js'
+import {DEFAULT_STATE_DIR, HOST_LINK, isLabNetns, labPaths, SYSTEM_ASIDE} from './plan.js'
 import {assertRootOnLinux} from './preflight.js'
 import {findLabProcesses, procInfo, stopProcesses} from './processes.js'
 import {NETNS_DIR, run} from './run.js'
 import {readMarker, readState} from './state.js'
-import {releaseSystemPaths} from './system-paths.js'
+import {readAsideRecord, releaseSystemPaths} from './system-paths.js'
 import {deleteHostLink, deleteNetns} from './topology.js'
 
 export interface LabDownOptions {
@@ -88,7 +88,9 @@ export async function labDown(opts: LabDownOptions = {}): Promise<{removed: stri
   }
 
   // the system paths first: the package files moved aside wait in the lab directory
-  if (state?.systemPaths !== undefined) removed.push(...(await releaseSystemPaths(state.systemPaths)))
+  // (the record beside them counts too: the state file may be gone)
+  const claim = state?.systemPaths ?? (await readAsideRecord(SYSTEM_ASIDE))
+  if (claim !== undefined) removed.push(...(await releaseSystemPaths(claim, SYSTEM_ASIDE)))
 
   // files: only in a directory `up` marked as a lab
   const marker = await readMarker(`${dir}/.mdctl-lab`)

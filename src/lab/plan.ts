@@ -126,6 +126,11 @@ export interface LabPaths {
 /** `lab up --system-paths`: the node's configs and state where neutron and nova keep them, so sos collects them */
 export const SYSTEM_ETC = '/etc'
 export const SYSTEM_STATE_PATH = '/var/lib/neutron'
+/**
+ * Where the package files wait, with a record of the moves: outside the lab directory, so a
+ * `lab down` that lost the state file (or an older mdctl's) cannot delete them with the lab
+ */
+export const SYSTEM_ASIDE = '/var/lib/mdctl-lab.system-aside'
 
 export function labPaths(dir: string, ids: Pick<LabIds, 'network'>, systemPaths = false): LabPaths {
   const etc = systemPaths ? SYSTEM_ETC : join(dir, 'etc')
@@ -168,8 +173,8 @@ export function labPaths(dir: string, ids: Pick<LabIds, 'network'>, systemPaths 
     sshdPid: join(ssh, 'sshd.pid'),
     stateFile: join(dir, 'lab.json'),
     statePath: state,
-    systemAside: join(dir, 'system-aside'),
-    topLevel: ['system-aside', 'etc', 'state', 'guest', 'run', 'log', 'ssh', 'lab.json', 'lab.json.tmp', '.mdctl-lab'].map((e) => join(dir, e)),
+    systemAside: SYSTEM_ASIDE,
+    topLevel: ['etc', 'state', 'guest', 'run', 'log', 'ssh', 'lab.json', 'lab.json.tmp', '.mdctl-lab'].map((e) => join(dir, e)),
   }
 }
 

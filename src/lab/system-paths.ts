@@ -4,7 +4,7 @@
 // (conffiles, and the templates its postinst copies there); those are moved aside into the lab
 // directory and put back by `down`. Anything else makes `up` refuse.
 import {createHash} from 'node:crypto'
-import {lstat, mkdir, readdir, readFile, rename, rm, rmdir} from 'node:fs/promises'
+import {lstat, mkdir, readdir, readFile, rename, rm, rmdir, writeFile} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 
 import {LabError} from './errors.js'
@@ -74,14 +74,32 @@ export async function planSystemPaths(trees = SYSTEM_TREES, dpkgDir?: string): P
   return {packageFiles, preexistingDirs}
 }
 
-/** Moves the package files aside, recording each move before it happens. */
+const RECORD = 'record.json'
+
+/** Moves the package files aside, recording each move (in the lab state and beside the files) before it happens. */
 export async function claimSystemPaths(record: SystemPathsRecord, packageFiles: readonly string[], asideDir: string, save: () => Promise<void>): Promise<void> {
-  for (const from of packageFiles) {
-    const to = join(asideDir, from)
-    record.moved.push({from, to})
+  await mkdir(asideDir, {mode: 0o700, recursive: true})
+  const keep = async (): Promise<void> => {
     await save()
+    await writeFile(join(asideDir, RECORD), `${JSON.stringify({...record, aside: asideDir})}\n`, {mode: 0o600})
+  }
+  await keep()
+  for (const from of packageFiles) {
+    const to = join(asideDir, 'files', from)
+    record.moved.push({from, to})
+    await keep()
     await mkdir(dirname(to), {recursive: true})
     await rename(from, to)
+  }
+}
+
+/** The record kept beside the moved files, when a claim is still outstanding. */
+export async function readAsideRecord(asideDir: string): Promise<SystemPathsRecord | undefined> {
+  try {
+    const r = JSON.parse(await readFile(join(asideDir, RECORD), 'utf8')) as Partial<SystemPathsRecord>
+    return Array.isArray(r.trees) && Array.isArray(r.moved) && Array.isArray(r.preexistingDirs) ? (r as SystemPathsRecord) : undefined
+  } catch {
+    return undefined
   }
 }
 
@@ -89,7 +107,7 @@ export async function claimSystemPaths(record: SystemPathsRecord, packageFiles: 
  * Undoes `claimSystemPaths` and the lab's writes: every file now under the trees is the lab's
  * (up refused anything else), directories the lab made go, the package files come back.
  */
-export async function releaseSystemPaths(record: SystemPathsRecord): Promise<string[]> {
+export async function releaseSystemPaths(record: SystemPathsRecord, asideDir?: string): Promise<string[]> {
   const removed: string[] = []
   const keep = new Set(record.preexistingDirs)
   for (const t of record.trees) {
@@ -103,10 +121,15 @@ export async function releaseSystemPaths(record: SystemPathsRecord): Promise<str
       if (await rmdir(d).then(() => true, () => false)) removed.push(d)
     }
   }
+  let back = 0
   for (const {from, to} of record.moved) {
     if (!(await exists(to))) continue
     await mkdir(dirname(from), {recursive: true})
     await rename(to, from)
+    back++
   }
+  // every file is back: the record and the empty directories go
+  if (asideDir !== undefined) await rm(asideDir, {force: true, recursive: true})
+  if (back > 0) removed.push(`${back} package file(s) put back`)
   return removed
 }

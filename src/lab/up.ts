@@ -35,6 +35,7 @@ import {
   proxyPidFile,
   routerNetns,
   BRIDGE_PORTS,
+  SYSTEM_ASIDE,
   WRONG_NOVA_HOST,
   type LabIds,
   type LabPaths,
@@ -46,7 +47,7 @@ import {run} from './run.js'
 import {findScenario, DEFAULT_SCENARIO, SCENARIOS, resolveSpec, type LabSpec} from './scenarios.js'
 import {addHostRoute, assertHostRouteFree, prepareSsh, SSHD_PRIVSEP_DIR} from './ssh.js'
 import {writeMarker, writeState, type LabState} from './state.js'
-import {claimSystemPaths, planSystemPaths, SYSTEM_TREES} from './system-paths.js'
+import {claimSystemPaths, planSystemPaths, readAsideRecord, SYSTEM_TREES} from './system-paths.js'
 import {addAddress, addBridge, addNetns, linkUp, plugGuest, plugHost, plugIntoBridge} from './topology.js'
 
 export interface LabUpOptions {
@@ -110,6 +111,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
   if (Buffer.byteLength(p.agentOwnSocket) > 107) throw new LabError(`--state-dir ${dir} is too long: the agent's unix socket path would exceed 107 bytes`)
   await assertNoLab(p)
   // before anything is made: refuse a node whose system paths hold anything but package files
+  if (opts.systemPaths === true && (await readAsideRecord(SYSTEM_ASIDE)) !== undefined) throw new LabError(`${SYSTEM_ASIDE} holds package files an earlier lab moved aside: run \`mdctl lab down\` first`)
   const system = opts.systemPaths === true ? await planSystemPaths() : undefined
   if (ssh) await assertHostRouteFree()
   const apiPort = await pickApiPort(opts.apiPort)
