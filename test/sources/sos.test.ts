@@ -124,6 +124,20 @@ describe('archives and directories', () => {
     expect(await detectFrom(outer)).toEqual({kind: 'sos-dir', root: join(outer, 'sosreport-x')})
   })
 
+  it('a namespace command that failed in sos yields to the next candidate, and is the reason when none is left', async () => {
+    const d = join(tmp, 'fallthrough')
+    execFileSync('cp', ['-r', join(FIXTURES, 'sos-dvr-ha-backup-no-netstat'), d])
+    const ns = 'qrouter-5e7a9b1c-3d2f-4a6b-9c8d-7e6f5a4b3c2d'
+    const paths = {neutronConfigDir: '/etc/neutron', novaConfig: '/etc/nova/nova.conf', socketPath: '', statePath: '/var/lib/neutron'}
+    const s = await SosSource.open(d, await detectFrom(d))
+    const failed = await s.get('netns.listeners', paths, ns)
+    expect(failed).toMatchObject({exitCode: 127, failure: 'not-found'})
+    expect(failed.stderr).toMatch(/netstat_-W_-neopa: exec of "netstat" failed/)
+    writeFileSync(join(d, `sos_commands/networking/ip_netns_exec_${ns}_netstat_-neopa`), readFileSync(join(FIXTURES, 'sos-tripleo-flat-proxy-dead/sos_commands/networking/netstat_-W_-neopa'), 'utf8'))
+    const again = await (await SosSource.open(d, await detectFrom(d))).get('netns.listeners', paths, ns)
+    expect(again).toMatchObject({argv: ['netstat', '-neopa'], exitCode: 0, origin: `sosreport:sos_commands/networking/ip_netns_exec_${ns}_netstat_-neopa`})
+  })
+
   it('finds kolla config copies when the real paths are absent', async () => {
     const d = join(tmp, 'kolla')
     mkdirSync(join(d, 'etc/kolla/neutron-metadata-agent'), {recursive: true})
