@@ -124,17 +124,21 @@ export class SosDirectory implements SosTree {
   async read(member: string): Promise<MemberRead> {
     const r = await this.resolve(member)
     if (!('abs' in r)) return {ok: false, ...r}
-    const st = await stat(r.abs)
-    if (!st.isFile()) return {missing: false, ok: false, reason: `${member}: not a regular file`}
-    const fh = await open(r.abs, 'r')
     try {
-      const size = Math.min(st.size, this.limits.memberBytes)
-      const buf = Buffer.alloc(size)
-      const {bytesRead} = await fh.read(buf, 0, size, 0)
-      if (st.size > this.limits.memberBytes) this.notes.push(`${member}: ${st.size} bytes, only the first ${this.limits.memberBytes} read`)
-      return {ok: true, text: buf.subarray(0, bytesRead).toString('utf8')}
-    } finally {
-      await fh.close()
+      const st = await stat(r.abs)
+      if (!st.isFile()) return {missing: false, ok: false, reason: `${member}: not a regular file`}
+      const fh = await open(r.abs, 'r')
+      try {
+        const size = Math.min(st.size, this.limits.memberBytes)
+        const buf = Buffer.alloc(size)
+        const {bytesRead} = await fh.read(buf, 0, size, 0)
+        if (st.size > this.limits.memberBytes) this.notes.push(`${member}: ${st.size} bytes, only the first ${this.limits.memberBytes} read`)
+        return {ok: true, text: buf.subarray(0, bytesRead).toString('utf8')}
+      } finally {
+        await fh.close()
+      }
+    } catch (error) {
+      return {missing: false, ok: false, reason: `${member}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`}
     }
   }
 

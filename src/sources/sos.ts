@@ -36,13 +36,19 @@ export class SosSource implements Source {
   }
 
   static async open(path: string, detected: Detected, limits: SosLimits = DEFAULT_LIMITS): Promise<SosSource> {
-    let tree: SosTree
-    if (detected.kind === 'sos-dir') tree = new SosDirectory(path, detected.root, limits)
-    else if (detected.kind === 'sos-archive') tree = await SosArchive.open(path, detected.compression, sosWanted, limits)
-    else throw new SosError(detected.kind === 'unknown' ? detected.why : `${path} is not a sosreport`)
-    const s = new SosSource(tree)
-    await s.readMeta()
-    return s
+    try {
+      let tree: SosTree
+      if (detected.kind === 'sos-dir') tree = new SosDirectory(path, detected.root, limits)
+      else if (detected.kind === 'sos-archive') tree = await SosArchive.open(path, detected.compression, sosWanted, limits)
+      else throw new SosError(detected.kind === 'unknown' ? detected.why : `${path} is not a sosreport`)
+      const s = new SosSource(tree)
+      await s.readMeta()
+      return s
+    } catch (error) {
+      // unreadable input is a one-line error, never a stack trace
+      if (error instanceof SosError) throw error
+      throw new SosError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error))}`)
+    }
   }
 
   private async readMeta(): Promise<void> {
