@@ -11,8 +11,8 @@
  * - 3.x and 4.0–4.2: `sos_commands/networking/ip_netns_exec_<ns>_<command>` (flat);
  * - 4.3 and later: `sos_commands/networking/namespaces/<ns>/ip_netns_exec_<ns>_<command>`;
  * - `ip address show` became `ip -d address show`; `netstat -W -neopa` (3.x: `netstat -neopa`
- *   where netstat has no -W); `ss -peaonmi` (only when the *_diag kernel modules are loaded) is
- *   not read: without net-tools a namespace has no socket list mdctl reads, and says so;
+ *   where netstat has no -W), then `ss -peaonmi` (collected only when the *_diag kernel modules
+ *   are loaded): on a node without net-tools it is the only socket list;
  * - `sos_commands/networking/ip_netns` is the plain `ip netns` list, `(id: N)` included;
  * - `sos_commands/process/ps_auxwww` (the `ps` root symlink in 4.0), `ps_auxwwwm` (4.2+),
  *   `ps_-elfL`, `ps_alxwww`.
@@ -62,6 +62,7 @@ const NS_COMMANDS: Record<'netns.iptables' | 'netns.listeners' | 'netns.addr', R
   'netns.listeners': [
     {argv: ['netstat', '-W', '-neopa'], suffix: 'netstat_-W_-neopa'},
     {argv: ['netstat', '-neopa'], suffix: 'netstat_-neopa'},
+    {argv: ['ss', '-peaonmi'], suffix: 'ss_-peaonmi'},
   ],
 }
 
@@ -85,6 +86,7 @@ const PS: SosCandidate[] = [
 const ROOT_LISTENERS: SosCandidate[] = [
   {argv: ['netstat', '-W', '-neopa'], member: 'sos_commands/networking/netstat_-W_-neopa'},
   {argv: ['netstat', '-neopa'], member: 'sos_commands/networking/netstat_-neopa'},
+  {argv: ['ss', '-peaonmi'], member: 'sos_commands/networking/ss_-peaonmi'},
 ]
 
 /**
@@ -132,8 +134,8 @@ export function sosMissingReason(key: EvidenceKey): string {
 export const sosProxyConfDirs = (statePath: string): string[] => ['ns-metadata-proxy', 'ovn-metadata-proxy'].map((d) => `${rel(statePath)}/${d}`)
 
 const WANTED = [
-  /^sos_commands\/networking\/(ip_netns|netstat_(-W_)?-neopa)$/,
-  /^sos_commands\/networking\/(namespaces\/[^/]+\/)?ip_netns_exec_[A-Za-z0-9_.-]+_(iptables-save|ip_(-d_)?address_show|netstat_(-W_)?-neopa)$/,
+  /^sos_commands\/networking\/(ip_netns|netstat_(-W_)?-neopa|ss_-peaonmi)$/,
+  /^sos_commands\/networking\/(namespaces\/[^/]+\/)?ip_netns_exec_[A-Za-z0-9_.-]+_(iptables-save|ip_(-d_)?address_show|netstat_(-W_)?-neopa|ss_-peaonmi)$/,
   /^sos_commands\/process\/ps_(auxwww|auxwwwm|-elfL|alxwww|auxww)$/,
   /^(var\/lib\/config-data\/puppet-generated\/(neutron|nova|nova_metadata)\/)?etc\/(neutron|nova)\/[^/]+\.(ini|conf)$/,
   /^etc\/kolla\/(neutron|nova)-[a-z0-9-]+\/[^/]+\.(ini|conf)$/,

@@ -19,6 +19,7 @@ import {parsePsAlx} from '../parsers/ps-alx.js'
 import {parsePsAuxm} from '../parsers/ps-auxm.js'
 import {parsePsElfL} from '../parsers/ps-elfl.js'
 import {parseNetstatNeopa} from '../parsers/netstat-neopa.js'
+import {parseSsPeaonmi} from '../parsers/ss-peaonmi.js'
 import {parseSsListeners, type Listener} from '../parsers/ss-listeners.js'
 import {parseLsLong, parseStat, type StatResult} from '../parsers/stat.js'
 import type {Capture} from '../sources/capture.js'
@@ -171,9 +172,9 @@ function parseBy<T>(c: Capture | undefined, key: string, pick: (c: Capture) => (
   return parseCapture(c, key, c ? pick(c) : () => undefined as T)
 }
 
-// netstat -neopa (sosreports) lists every socket with extra columns: its own parser
+// netstat -neopa and ss -peaonmi (sosreports) list every socket with extra columns: their own parsers
 const listenerParser = (c: Capture): ((t: string) => Listener[]) =>
-  c.argv[0] === 'netstat' ? (c.argv.some((a) => /^-\w*e\w*o/.test(a)) ? parseNetstatNeopa : parseNetstatListeners) : (t) => parseSsListeners(t, 'tcp')
+  c.argv[0] === 'netstat' ? (c.argv.some((a) => /^-\w*e\w*o/.test(a)) ? parseNetstatNeopa : parseNetstatListeners) : c.argv[1] === '-peaonmi' ? parseSsPeaonmi : (t) => parseSsListeners(t, 'tcp')
 
 // sosreports hold `ps auxwwwm`, `ps -elfL` or `ps alxwww` where mdctl runs `ps -o pid=,user=,args=`
 const psParser = (c: Capture): ((t: string) => PsEntry[]) => (c.argv[1] === 'auxwwwm' ? parsePsAuxm : c.argv[1] === '-elfL' ? parsePsElfL : c.argv[1] === 'alxwww' ? parsePsAlx : parsePsOutput)

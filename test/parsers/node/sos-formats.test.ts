@@ -5,6 +5,7 @@ import {parseNetstatNeopa} from '../../../src/parsers/netstat-neopa.js'
 import {parsePsAlx} from '../../../src/parsers/ps-alx.js'
 import {parsePsAuxm} from '../../../src/parsers/ps-auxm.js'
 import {parsePsElfL} from '../../../src/parsers/ps-elfl.js'
+import {parseSsPeaonmi} from '../../../src/parsers/ss-peaonmi.js'
 import {sample} from './samples.js'
 
 // Samples: Debian's sos 4.0 run on the lab (healthy-router, --system-paths); read by hand.
@@ -37,6 +38,24 @@ describe('netstat -W -neopa (sosreport namespaces)', () => {
     const started = performance.now()
     parseNetstatNeopa(`Proto Recv-Q\ntcp ${'0 '.repeat(200_000)}\n`)
     expect(performance.now() - started).toBeLessThan(2000)
+  })
+})
+
+describe('ss -peaonmi (sosreports where the diag modules are loaded)', () => {
+  // iproute2 6.1, root namespace of this machine plus a node process listening on a unix path and *:19697
+  it('keeps TCP and unix stream listeners with their processes and inodes, skips established sockets and skmem lines', () => {
+    expect(parseSsPeaonmi(sample('ss-peaonmi--root.txt'))).toEqual([
+      {address: '/tmp/sosx/mdsos.sock', fileInode: 2146350, inode: 834627, port: 0, processes: [{fd: 19, name: 'node', pid: 10785}], proto: 'unix'},
+      {address: '0.0.0.0', inode: 1501, port: 2024, processes: [], proto: 'tcp'},
+      {address: '127.0.0.1', inode: 33633, port: 18881, processes: [{fd: 3, name: 'python3', pid: 14531}], proto: 'tcp'},
+      {address: '*', inode: 834629, port: 19697, processes: [{fd: 20, name: 'node', pid: 10785}], proto: 'tcp', v6only: false},
+    ])
+  })
+
+  it('reads a listener bound to a device, and refuses error text', () => {
+    const [l] = parseSsPeaonmi('tcp   LISTEN 0      1024   169.254.169.254%tap1332271e-0d:80      0.0.0.0:*    users:(("haproxy",pid=3144,fd=7)) uid:996 ino:41201 sk:1 <->\n')
+    expect(l).toMatchObject({address: '169.254.169.254', iface: 'tap1332271e-0d', port: 80, uid: 996})
+    expect(() => parseSsPeaonmi('exec of "ss" failed: No such file or directory\n')).toThrow(ParseError)
   })
 })
 
