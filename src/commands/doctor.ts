@@ -13,6 +13,8 @@ import {withProgress} from '../lib/progress.js'
 import {renderReport} from '../render/index.js'
 import type {Report} from '../report/types.js'
 import {BundleError, BundleSource} from '../sources/bundle.js'
+import {SosSource} from '../sources/sos.js'
+import {detectFrom, SosError} from '../sources/sos-tree.js'
 import type {LiveGuestSource} from '../sources/guest.js'
 import {LiveNodeSource} from '../sources/live-node.js'
 import type {Source} from '../sources/source.js'
@@ -36,7 +38,7 @@ Exit codes: 0 ok or warnings only, 1 at least one failure, 2 nothing could be ev
     ...sshFlags,
     ...leaseFlag,
     ...formatFlags,
-    from: Flags.string({description: 'replay a capture bundle (from `mdctl capture`) instead of reading this host'}),
+    from: Flags.string({description: 'replay a capture bundle (from `mdctl capture`), a sosreport directory or a sosreport archive (.tar.xz, .tar.gz, .tar.bz2, .tar) instead of reading this host'}),
     guest: Flags.string({description: 'also check the guest over ssh (USER@HOST) and give one verdict for the whole path'}),
     verbose: Flags.boolean({char: 'v', description: 'show passing findings, all evidence and every check run'}),
   }
@@ -49,7 +51,19 @@ Exit codes: 0 ok or warnings only, 1 at least one failure, 2 nothing could be ev
     if (bad) this.error(bad, {exit: 2})
     let source: Source
     let saved: Partial<NodeOptions> = {}
-    if (flags.from) {
+    const detected = flags.from ? await detectFrom(flags.from).catch((error: unknown) => ({kind: 'unknown' as const, why: `${flags.from}: ${error instanceof Error ? error.message : String(error)}`})) : undefined
+    if (flags.from && detected && detected.kind !== 'bundle') {
+      // a sosreport, directory or archive: recognised by its content
+      try {
+        const s = await SosSource.open(flags.from, detected)
+        source = s
+        if (!this.jsonEnabled()) for (const n of s.notes.slice(0, 5)) this.logToStderr(`note: ${n}`)
+        if (!this.jsonEnabled() && s.notes.length > 5) this.logToStderr(`note: ${s.notes.length - 5} more member(s) skipped`)
+      } catch (error) {
+        if (error instanceof SosError) this.error(error.message, {exit: 2})
+        throw error
+      }
+    } else if (flags.from) {
       try {
         const b = await BundleSource.open(flags.from)
         if (b.manifest.kind !== 'node') this.error(`${flags.from} is a ${b.manifest.kind} bundle: replay it with \`mdctl guest --from\``, {exit: 2})

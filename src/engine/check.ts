@@ -40,6 +40,12 @@ export interface Check<M> {
   readonly needs: ReadonlyArray<keyof M>
   /** true when the check only has something to say with active probes */
   readonly active?: boolean
+  /**
+   * true for a check that reads configuration or a process list only: it can find a fault, but
+   * its passing does not show the hop works. A hop whose other checks could not be evaluated is
+   * not judged by supporting checks alone (a sosreport shows nova.conf, not nova answering).
+   */
+  readonly supporting?: boolean
   /** a further precondition; returns why the check does not apply, or undefined */
   readonly applies?: (m: M) => string | undefined
   run(m: M, out: Findings): void
@@ -58,7 +64,7 @@ export function runCheck<M extends object>(check: Check<M>, model: M): CheckResu
   const started = performance.now()
   const done = (status: CheckRun['status'], findings: Finding[], reason?: string): CheckResult => ({
     findings,
-    run: {durationMs: Math.round(performance.now() - started), hop: check.hop, id: check.id, status, ...(reason ? {reason: oneLine(reason, 400)} : {})},
+    run: {durationMs: Math.round(performance.now() - started), hop: check.hop, id: check.id, status, ...(reason ? {reason: oneLine(reason, 400)} : {}), ...(check.supporting ? {supporting: true} : {})},
   })
   const missing: string[] = []
   for (const n of check.needs) {

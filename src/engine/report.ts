@@ -20,6 +20,9 @@ export function buildReport(source: Report['source'], results: readonly CheckRes
     // a hop some check could not tell apart stays unjudged unless another check passed it
     else if (checks.some((c) => c.unjudgedHops?.includes(hop)) && !fs.some((f) => f.severity === 'pass' && !checks.some((c) => c.id === f.check && c.unjudgedHops?.includes(hop)))) status = 'not-evaluated'
     else if (fs.some((f) => f.severity === 'warn')) status = 'warn'
+    else if (runs.some((c) => c.status === 'ran' && !c.supporting)) status = 'pass'
+    // only configuration was read, and what would show the hop working could not be evaluated
+    else if (runs.some((c) => c.status === 'ran') && runs.some((c) => !c.supporting && (c.status === 'not-evaluated' || c.status === 'crashed'))) status = 'not-evaluated'
     else if (runs.some((c) => c.status === 'ran')) status = 'pass'
     else if (runs.some((c) => c.status === 'not-evaluated' || c.status === 'crashed')) status = 'not-evaluated'
     else status = 'skip'

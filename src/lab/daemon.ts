@@ -17,7 +17,7 @@ async function ini(path: string): Promise<Ini> {
 async function start(role: DaemonRole, stateFile: string): Promise<{server: RunningServer; pidFile: string}> {
   const state = await readState(stateFile)
   if (state === undefined) throw new Error(`no lab state in ${stateFile}`)
-  const p = labPaths(state.dir, state.ids)
+  const p = labPaths(state.dir, state.ids, state.systemPaths !== undefined)
   const {instances} = JSON.parse(await readFile(p.inventory, 'utf8')) as {instances: unknown[]}
   let server: RunningServer
   if (role === 'agent') {

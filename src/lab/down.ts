@@ -7,11 +7,12 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import {DAEMON_MARKERS} from './daemon-launch.js'
 import {exists} from './files.js'
-import {DEFAULT_STATE_DIR, HOST_LINK, isLabNetns, labPaths} from './plan.js'
+import {DEFAULT_STATE_DIR, HOST_LINK, isLabNetns, labPaths, SYSTEM_ASIDE} from './plan.js'
 import {assertRootOnLinux} from './preflight.js'
 import {findLabProcesses, procInfo, stopProcesses} from './processes.js'
 import {NETNS_DIR, run} from './run.js'
 import {readMarker, readState} from './state.js'
+import {readAsideRecord, releaseSystemPaths} from './system-paths.js'
 import {deleteHostLink, deleteNetns} from './topology.js'
 
 export interface LabDownOptions {
@@ -91,6 +92,11 @@ export async function labDown(opts: LabDownOptions = {}): Promise<{removed: stri
     // only if still empty: something else may have started using it meanwhile
     if (await rmdir(hp).then(() => true, () => false)) removed.push(hp)
   }
+
+  // the system paths first: the package files moved aside wait in the lab directory
+  // (the record beside them counts too: the state file may be gone)
+  const claim = state?.systemPaths ?? (await readAsideRecord(SYSTEM_ASIDE))
+  if (claim !== undefined) removed.push(...(await releaseSystemPaths(claim, SYSTEM_ASIDE)))
 
   // files: only in a directory `up` marked as a lab
   const marker = await readMarker(`${dir}/.mdctl-lab`)

@@ -48,7 +48,7 @@ export interface LabInfo {
 export function labInfo(s: LabState): LabInfo {
   const scenario = findScenario(s.scenario)
   const spec = scenario === undefined ? undefined : resolveSpec(scenario, s.path)
-  const p = labPaths(s.dir, s.ids)
+  const p = labPaths(s.dir, s.ids, s.systemPaths !== undefined)
   const {guestMac, routerMac: _r, dhcpMac: _d, ...ids} = s.ids
   const routed = spec?.path !== 'dhcp'
   // scoped to the lab's own namespaces: the host may carry others (a real node's, other labs')

@@ -117,13 +117,24 @@ export interface LabPaths {
   sshHostKey: string
   sshClientKey: string
   sshdPid: string
+  /** package files moved out of the system paths (`--system-paths`), under their full path */
+  systemAside: string
   /** every top-level entry the lab creates in `dir`, removed by `down` */
   topLevel: string[]
 }
 
-export function labPaths(dir: string, ids: Pick<LabIds, 'network'>): LabPaths {
-  const etc = join(dir, 'etc')
-  const state = join(dir, 'state')
+/** `lab up --system-paths`: the node's configs and state where neutron and nova keep them, so sos collects them */
+export const SYSTEM_ETC = '/etc'
+export const SYSTEM_STATE_PATH = '/var/lib/neutron'
+/**
+ * Where the package files wait, with a record of the moves: outside the lab directory, so a
+ * `lab down` that lost the state file (or an older mdctl's) cannot delete them with the lab
+ */
+export const SYSTEM_ASIDE = '/var/lib/mdctl-lab.system-aside'
+
+export function labPaths(dir: string, ids: Pick<LabIds, 'network'>, systemPaths = false): LabPaths {
+  const etc = systemPaths ? SYSTEM_ETC : join(dir, 'etc')
+  const state = systemPaths ? SYSTEM_STATE_PATH : join(dir, 'state')
   const dhcpDir = join(state, 'dhcp', ids.network)
   const guest = join(dir, 'guest')
   const run = join(dir, 'run')
@@ -162,6 +173,7 @@ export function labPaths(dir: string, ids: Pick<LabIds, 'network'>): LabPaths {
     sshdPid: join(ssh, 'sshd.pid'),
     stateFile: join(dir, 'lab.json'),
     statePath: state,
+    systemAside: SYSTEM_ASIDE,
     topLevel: ['etc', 'state', 'guest', 'run', 'log', 'ssh', 'lab.json', 'lab.json.tmp', '.mdctl-lab'].map((e) => join(dir, e)),
   }
 }

@@ -23,8 +23,22 @@ export interface LabState {
   hostLinks: string[]
   /** host paths outside the lab directory that `up` had to create (sshd's /run/sshd) */
   hostPaths: string[]
+  /**
+   * `--system-paths`: the lab's configs and state live in /etc/neutron, /etc/nova and
+   * /var/lib/neutron; the package files found there were moved aside and come back on `down`
+   */
+  systemPaths?: SystemPathsRecord
   /** started daemons, for `status`; `down` re-finds processes through /proc either way */
   processes: Array<{role: string; pid: number; netns?: string}>
+}
+
+export interface SystemPathsRecord {
+  /** /etc/neutron, /etc/nova, /var/lib/neutron */
+  trees: string[]
+  /** directories that existed before `up`: `down` keeps them */
+  preexistingDirs: string[]
+  /** package files moved aside (byte-identical to what Debian shipped), recorded before each move */
+  moved: Array<{from: string; to: string}>
 }
 
 export async function readState(file: string): Promise<LabState | undefined> {

@@ -31,6 +31,7 @@ import {
   newIds,
   routerNetns,
   BRIDGE_PORTS,
+  SYSTEM_ASIDE,
   WRONG_NOVA_HOST,
   type LabIds,
   type LabPaths,
@@ -43,6 +44,7 @@ import {run} from './run.js'
 import {findScenario, DEFAULT_SCENARIO, SCENARIOS, resolveSpec, scenarioPaths, type LabPath, type LabSpec} from './scenarios.js'
 import {addHostRoute, assertHostRouteFree, prepareSsh, SSHD_PRIVSEP_DIR} from './ssh.js'
 import {writeMarker, writeState, type LabState} from './state.js'
+import {claimSystemPaths, planSystemPaths, readAsideRecord, SYSTEM_TREES} from './system-paths.js'
 import {addAddress, addBridge, addNetns, linkUp, plugGuest, plugHost, plugIntoBridge} from './topology.js'
 
 export interface LabUpOptions {
@@ -53,6 +55,8 @@ export interface LabUpOptions {
   ssh?: boolean
   /** the reference API's port on 127.0.0.1; default 8775 when free, else any free port */
   apiPort?: number
+  /** configs in /etc/neutron and /etc/nova, state in /var/lib/neutron (so sos collects them) */
+  systemPaths?: boolean
 }
 
 async function portFree(host: string, port: number): Promise<boolean> {
@@ -103,10 +107,13 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
   const ssh = opts.ssh === true
   await preflight(ssh)
   const ids = newIds()
-  const p = labPaths(dir, ids)
+  const p = labPaths(dir, ids, opts.systemPaths === true)
   // sun_path holds 107 bytes plus NUL
   if (Buffer.byteLength(p.agentOwnSocket) > 107) throw new LabError(`--state-dir ${dir} is too long: the agent's unix socket path would exceed 107 bytes`)
   await assertNoLab(p)
+  // before anything is made: refuse a node whose system paths hold anything but package files
+  if (opts.systemPaths === true && (await readAsideRecord(SYSTEM_ASIDE)) !== undefined) throw new LabError(`${SYSTEM_ASIDE} holds package files an earlier lab moved aside: run \`mdctl lab down\` first`)
+  const system = opts.systemPaths === true ? await planSystemPaths() : undefined
   if (ssh) await assertHostRouteFree()
   const apiPort = await pickApiPort(opts.apiPort)
   if (spec.agentNovaHost === 'wrong' && !(await portFree(WRONG_NOVA_HOST, apiPort))) {
@@ -136,6 +143,10 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
   }
   await writeState(p.stateFile, state)
   try {
+    if (system !== undefined) {
+      state.systemPaths = {moved: [], preexistingDirs: system.preexistingDirs, trees: SYSTEM_TREES}
+      await claimSystemPaths(state.systemPaths, system.packageFiles, p.systemAside, () => writeState(p.stateFile, state))
+    }
     await build(spec, state, p)
   } catch (error) {
     await labDown({stateDir: dir}).catch(() => undefined)
@@ -160,7 +171,7 @@ async function build(spec: LabSpec, state: LabState, p: LabPaths): Promise<void>
   }
 
   const sshdArgv = state.ssh ? await prepareSsh(p) : undefined
-  for (const d of [p.etcNeutron, `${p.dir}/etc/nova`, p.proxyConfDir, p.pidsDir, p.dhcpDir, p.guestDir, p.runDir, p.logDir]) {
+  for (const d of [p.etcNeutron, dirname(p.novaConf), p.proxyConfDir, p.pidsDir, p.dhcpDir, p.guestDir, p.runDir, p.logDir]) {
     await mkdir(d, {mode: 0o755, recursive: true})
   }
   if (spec.proxySocket === 'mismatch') await mkdir(dirname(p.agentOwnSocket), {mode: 0o755, recursive: true})

@@ -16,6 +16,11 @@ import {parsePidFile} from '../parsers/pidfile.js'
 import {parseProcNet, type ProcEntry} from '../parsers/proc-net.js'
 import {parseIptablesSave, type IptablesSave} from '../parsers/iptables-save.js'
 import {parsePsOutput} from '../parsers/ps.js'
+import {parsePsAlx} from '../parsers/ps-alx.js'
+import {parsePsAuxm} from '../parsers/ps-auxm.js'
+import {parsePsElfL} from '../parsers/ps-elfl.js'
+import {parseNetstatNeopa} from '../parsers/netstat-neopa.js'
+import {parseSsPeaonmi} from '../parsers/ss-peaonmi.js'
 import {parseSsListeners, type Listener} from '../parsers/ss-listeners.js'
 import {parseLsLong, parseStat, type StatResult} from '../parsers/stat.js'
 import type {Capture} from '../sources/capture.js'
@@ -180,7 +185,7 @@ export function buildNodeModel(col: NodeCollection, opts: NodeOptions): NodeMode
     paths: col.paths,
     procNet: parseCapture(get('node.proc-net'), 'node.proc-net', parseProcNet),
     proxyConfs,
-    ps: parseCapture(get('node.ps'), 'node.ps', parsePsOutput),
+    ps: parseBy(get('node.ps'), 'node.ps', psParser),
     scoped: Boolean(opts.routers?.length || opts.networks?.length || opts.namespaces?.length),
     sockets,
     unixListeners: parseBy(get('node.unix-listeners'), 'node.unix-listeners', listenerParser),
@@ -192,7 +197,12 @@ function parseByOf<T>(c: Capture | undefined, key: string, pick: (c: Capture) =>
   return parseCaptureOf(c, key, c ? pick(c) : () => undefined as T)
 }
 
-const listenerParser = (c: Capture): ((t: string) => Listener[]) => (c.argv[0] === 'netstat' ? parseNetstatListeners : (t) => parseSsListeners(t, 'tcp'))
+// netstat -neopa and ss -peaonmi (sosreports) list every socket with extra columns: their own parsers
+const listenerParser = (c: Capture): ((t: string) => Listener[]) =>
+  c.argv[0] === 'netstat' ? (c.argv.some((a) => /^-\w*e\w*o/.test(a)) ? parseNetstatNeopa : parseNetstatListeners) : c.argv[1] === '-peaonmi' ? parseSsPeaonmi : (t) => parseSsListeners(t, 'tcp')
+
+// sosreports hold `ps auxwwwm`, `ps -elfL` or `ps alxwww` where mdctl runs `ps -o pid=,user=,args=`
+const psParser = (c: Capture): ((t: string) => PsEntry[]) => (c.argv[1] === 'auxwwwm' ? parsePsAuxm : c.argv[1] === '-elfL' ? parsePsElfL : c.argv[1] === 'alxwww' ? parsePsAlx : parsePsOutput)
 
 const addrParser = (c: Capture): ((t: string) => Link[]) => (c.argv.includes('-json') ? parseIpAddrJson : c.argv[0] === 'ifconfig' ? parseIfconfig : parseIpAddrText)
 

@@ -84,7 +84,7 @@ const clip = (s: string): string => {
 }
 
 /** `[fe80::1]%tap1:80` → address fe80::1, iface tap1, port 80. Undefined when it is not host:port. */
-function splitSsAddress(raw: string): {address: string; port: number; iface?: string} | undefined {
+export function splitSsAddress(raw: string): {address: string; port: number; iface?: string} | undefined {
   const colon = raw.lastIndexOf(':')
   if (colon <= 0) return undefined
   const portText = raw.slice(colon + 1)
@@ -101,7 +101,7 @@ function splitSsAddress(raw: string): {address: string; port: number; iface?: st
   return iface ? {address: host, iface, port: Number(portText)} : {address: host, port: Number(portText)}
 }
 
-function processesOf(rest: string): ListenerProcess[] {
+export function processesOf(rest: string): ListenerProcess[] {
   const users = rest.indexOf('users:(')
   if (users === -1) return []
   const out: ListenerProcess[] = []

@@ -24,8 +24,10 @@ export async function prepareSocketPath(path: string): Promise<void> {
   // a directory someone else owns (say a planted /tmp/mdctl-reference) could swap the socket
   const dir = await lstat(parent)
   const uid = process.getuid?.() ?? 0
-  if (!dir.isDirectory() || (dir.uid !== uid && dir.uid !== 0)) {
-    throw new ReferenceConfigError(`agent.socket: ${parent} is not a directory owned by this user or root; not using it`)
+  // a service account's own state directory (/var/lib/neutron, owner neutron) is fine when only it can write there
+  const serviceDir = dir.uid < 1000 && (dir.mode & 0o022) === 0
+  if (!dir.isDirectory() || (dir.uid !== uid && dir.uid !== 0 && !serviceDir)) {
+    throw new ReferenceConfigError(`agent.socket: ${parent} is not a directory owned by this user, root or a system account (writable by its owner only); not using it`)
   }
   let st
   try {

@@ -33,6 +33,8 @@ export interface CheckRun {
   readonly status: CheckStatus
   readonly reason?: string
   readonly durationMs: number
+  /** a configuration-only check: its pass alone does not judge the hop */
+  readonly supporting?: boolean
   /** hops this check saw something wrong with but could not tell apart (`reason` says how to) */
   readonly unjudgedHops?: readonly Hop[]
 }
@@ -42,7 +44,7 @@ export type HopStatus = 'pass' | 'warn' | 'fail' | 'skip' | 'not-evaluated'
 export interface Report {
   readonly schemaVersion: 1
   readonly tool: {readonly name: 'mdctl'; readonly version: string}
-  readonly source: {readonly kind: 'live' | 'ssh' | 'bundle' | 'fleet'; readonly origin: string; readonly capturedAt: string}
+  readonly source: {readonly kind: 'live' | 'ssh' | 'bundle' | 'sosreport' | 'fleet'; readonly origin: string; readonly capturedAt: string}
   readonly verdict: {
     readonly status: 'ok' | 'degraded' | 'broken' | 'unknown'
     readonly firstFailingHop: Hop | null

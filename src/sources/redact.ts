@@ -22,6 +22,12 @@ export function fingerprint(secret: string, salt: string): string {
   return `${FP_PREFIX}${createHmac('sha256', salt).update(secret, 'utf8').digest('hex').slice(0, FP_HEX_LENGTH)}>`
 }
 
+/**
+ * A value sos (or oslo.config's own log dump) replaced with asterisks: `*********`, `****`.
+ * Masked values say "set", never what: they are not compared.
+ */
+export const isMasked = (value: string): boolean => /^\*{3,}$/.test(value.trim())
+
 export function isFingerprint(value: string): boolean {
   return value.startsWith(FP_PREFIX) && value.endsWith('>')
 }
@@ -36,13 +42,17 @@ export const newSalt = (): string => randomBytes(16).toString('hex')
 export class Redactor {
   private readonly seen = new Set<string>()
 
-  constructor(readonly salt: string = newSalt()) {}
+  /** keepMasked: leave values already masked as asterisks as they are (sosreports) */
+  constructor(
+    readonly salt: string = newSalt(),
+    private readonly opts: {keepMasked?: boolean} = {},
+  ) {}
 
   /** Redact an ini-style config (oslo.config): `key = value` lines. */
   redactIni(text: string): string {
     return text.replace(INI_LINE, (line, indent: string, key: string, sep: string, value: string) => {
       const v = value.trim()
-      if (v === '' || isFingerprint(v) || v === '<redacted>') return line
+      if (v === '' || isFingerprint(v) || v === '<redacted>' || (this.opts.keepMasked === true && isMasked(v))) return line
       if (SECRET_KEYS.includes(key.toLowerCase())) {
         this.seen.add(v)
         return `${indent}${key}${sep}${fingerprint(v, this.salt)}`

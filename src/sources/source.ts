@@ -1,7 +1,7 @@
 import type {EvidenceKey, Paths} from '../evidence/registry.js'
 import type {Capture} from './capture.js'
 
-export type SourceKind = 'live' | 'ssh' | 'bundle'
+export type SourceKind = 'live' | 'ssh' | 'bundle' | 'sosreport'
 
 /** What a signed or header-carrying probe needs; the live source fills in what only it may know. */
 export interface ProbeSpec {

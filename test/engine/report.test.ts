@@ -87,6 +87,17 @@ describe('report', () => {
     expect(r.verdict).toMatchObject({firstFailingHop: 'agent', status: 'broken'})
   })
 
+  it('does not judge a hop by configuration alone when the check that would show it working was not evaluated', () => {
+    const config: Check<M> = {...check('nova-config', 'nova', (_m, out) => out.pass({code: 'NOVA_METADATA_API_ENABLED', subject: 's', summary: 'enabled'})), supporting: true}
+    const probe = check('nova-reachable', 'nova', (_m, out) => out.pass({code: 'NOVA_ANSWERS', subject: 's', summary: 'answers'}))
+    const sosLike = buildReport(src, [runCheck(config, ok), runCheck(probe, broken)])
+    expect(sosLike.hops.find((h) => h.hop === 'nova')?.status).toBe('not-evaluated')
+    expect(sosLike.verdict.status).toBe('unknown')
+    const live = buildReport(src, [runCheck(config, ok), runCheck(probe, ok)])
+    expect(live.hops.find((h) => h.hop === 'nova')?.status).toBe('pass')
+    expect(live.verdict.status).toBe('ok')
+  })
+
   it('stays broken when a failure is seen, even with hops not judged', () => {
     const r = buildReport(src, [runCheck(failing('socket'), ok), runCheck(passing, broken)])
     expect(r.verdict.status).toBe('broken')

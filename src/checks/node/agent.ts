@@ -16,6 +16,7 @@ export const agentConfig: Check<NodeModel> = {
   evidence: ['node.agent-ini'],
   hop: 'agent',
   id: 'agent-config',
+  supporting: true,
   needs: ['agentIni'],
   title: "the agent's config (metadata_agent.ini, or the OVN agent's file): nova host, port, protocol and shared secret",
   run(m, out) {
@@ -65,6 +66,7 @@ export const agentProcess: Check<NodeModel> = {
   evidence: ['node.ps'],
   hop: 'agent',
   id: 'agent-process',
+  supporting: true,
   needs: ['ps'],
   title: 'the metadata agent (neutron-metadata-agent, neutron-ovn-metadata-agent or neutron-ovn-agent) is running',
   run(m, out) {
@@ -128,6 +130,7 @@ export const agentNovaTarget: Check<NodeModel> = {
   evidence: ['node.agent-ini', 'node.nova-conf', 'probe.nova-root'],
   hop: 'agent',
   id: 'agent-nova-target',
+  supporting: true,
   needs: ['agentIni', 'novaConf'],
   applies: (m) => (!iniOf(m.novaConf) ? `${m.paths.novaConfig} is not on this host: where nova listens is unknown here` : opt(m.novaConf, ['DEFAULT', 'metadata_listen'], ['DEFAULT', 'metadata_listen_port']) === undefined ? 'nova.conf sets neither metadata_listen nor metadata_listen_port' : undefined),
   title: "the agent's nova_metadata_host/port is where nova listens",

@@ -47,6 +47,7 @@ export const novaConfig: Check<NodeModel> = {
   evidence: ['node.nova-conf'],
   hop: 'nova',
   id: 'nova-config',
+  supporting: true,
   needs: ['novaConf'],
   applies: (m) => (iniOf(m.novaConf) ? undefined : `${m.paths.novaConfig} is not on this host (run doctor on the controller too, or pass --nova-config)`),
   title: 'nova.conf: enabled_apis includes metadata',

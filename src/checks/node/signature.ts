@@ -2,7 +2,7 @@ import {type Check, NotEvaluated} from '../../engine/check.js'
 import {ev, type Parsed} from '../../engine/parsed.js'
 import {getFirst, type Ini} from '../../parsers/ini.js'
 import type {NodeModel} from '../../model/node-model.js'
-import {isFingerprint} from '../../sources/redact.js'
+import {isFingerprint, isMasked} from '../../sources/redact.js'
 import {describeProbe, iniOf} from './util.js'
 
 /** Where a setting was found: the file, section and option a fix must name. */
@@ -62,6 +62,11 @@ export const secretFingerprint: Check<NodeModel> = {
     const nova = novaSecretAt(m)
     const a = agent?.value ?? ''
     const n = nova?.value ?? ''
+    // a masked value (sos's `*********`) says "set", not what: two masks prove nothing either way
+    const masked = [...(isMasked(a) ? [agent?.file ?? agentIniPath(m)] : []), ...(isMasked(n) ? [nova?.file ?? m.paths.novaConfig] : [])]
+    if (masked.length > 0) {
+      throw new NotEvaluated(`metadata_proxy_shared_secret is masked (asterisks) in ${masked.join(' and ')}: run \`mdctl capture\` on the agent's and on nova's host; the salted fingerprints in the bundles decide whether the secrets match`)
+    }
     const show = (v: string): string => (v === '' ? 'empty' : isFingerprint(v) ? v : '(set)')
     const evidence = [ev(m.agentIni, `${agent ? named(agent) : 'agent secret unset'}: ${show(a)}`), ev(m.novaConf, `${nova ? named(nova) : 'nova secret unset'}: ${show(n)}`)]
     if (a === n) {
@@ -96,6 +101,7 @@ export const novaServiceMetadataProxy: Check<NodeModel> = {
   evidence: ['node.nova-conf', 'probe.nova-signed'],
   hop: 'signature',
   id: 'nova-service-metadata-proxy',
+  supporting: true,
   needs: [],
   title: 'nova honours the signed instance id (service_metadata_proxy on)',
   run(m, out) {

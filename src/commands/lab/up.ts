@@ -20,6 +20,7 @@ Everything lives in namespaces named mdlab-*, qrouter-1ab01ab0-*, qdhcp-1ab01ab0
     path: Flags.string({description: "build the scenario on this path (router or dhcp) when it applies to both (see `mdctl lab scenarios`)", options: ['router', 'dhcp']}),
     scenario: Flags.string({description: `what to build (see \`mdctl lab scenarios\`) [default: ${DEFAULT_SCENARIO}, with --backend ovn: healthy]`, options: [...new Set([...SCENARIOS.map((s) => s.name), ...OVN_SCENARIOS.map((s) => s.name)])]}),
     ssh: Flags.boolean({description: 'also run sshd in the guest and route the guest IP from this host (veth mdlab-host)'}),
+    'system-paths': Flags.boolean({description: 'keep the configs in /etc/neutron and /etc/nova and the state in /var/lib/neutron, where sos collects them (refused unless those hold only unchanged package files, which are moved aside until `lab down`)'}),
     'state-dir': Flags.string({description: `lab directory: configs, state path, pid files, logs [default: ${DEFAULT_STATE_DIR}, with --backend ovn: /var/lib/mdctl-lab-ovn]`}),
   }
 
@@ -35,7 +36,7 @@ Everything lives in namespaces named mdlab-*, qrouter-1ab01ab0-*, qdhcp-1ab01ab0
         return ovn
       }
       if (flags.scenario && !SCENARIOS.some((s) => s.name === flags.scenario)) this.error(`"${flags.scenario}" is an OVN scenario: add --backend ovn`, {exit: 2})
-      const lab = await labUp({path: flags.path as 'router' | 'dhcp' | undefined, scenario: flags.scenario ?? DEFAULT_SCENARIO, ssh: flags.ssh, stateDir: flags['state-dir'] ?? DEFAULT_STATE_DIR})
+      const lab = await labUp({path: flags.path as 'router' | 'dhcp' | undefined, scenario: flags.scenario ?? DEFAULT_SCENARIO, ssh: flags.ssh, stateDir: flags['state-dir'] ?? DEFAULT_STATE_DIR, systemPaths: flags['system-paths']})
       this.log(renderLabUp(lab, performance.now() - started))
       return lab
     } catch (error) {
