@@ -84,6 +84,9 @@ export const agentProcess: Check<NodeModel> = {
       throw new NotEvaluated(`no process looks like the neutron metadata agent, but something listens on ${m.paths.socketPath} and could not be probed${why && !why.ok ? `: ${why.reason}` : m.passive ? ' (--passive)' : ''}`)
     }
     if (!answer && !m.unixListeners.ok && !probed) throw new NotEvaluated(`no process looks like the neutron metadata agent, and neither the socket's listeners nor a probe could be read: ${m.unixListeners.reason}`)
+    // without the agent's config the socket it listens on is unknown: an agent mdctl does not
+    // recognise may be serving another path, so an empty process list proves nothing
+    if (!answer && !m.agentIni.ok) throw new NotEvaluated(`no process looks like the neutron metadata agent, and which socket it would serve is unknown: ${m.agentIni.reason}`)
     if (answer) {
       // something that is not a known form of the agent serves the socket, and answers as the agent does
       out.info({code: 'AGENT_PROCESS_UNRECOGNISED', evidence: [ev(m.ps, 'no neutron-metadata-agent / neutron-ovn-metadata-agent / neutron-ovn-agent command line'), ...[...m.agentProbes.values()].filter((p) => p.ok).slice(0, 1).map((p) => ev(p, answer))], subject: 'neutron-metadata-agent', summary: `no process looks like the neutron metadata agent, but the socket answers as the agent does (${answer.slice(0, 80)})`})
