@@ -61,9 +61,9 @@ describe.skipIf(labWhy !== undefined)('mdctl doctor as a normal user on a health
   let lab: LabInfo
   beforeAll(async () => {
     lab = await labUp({scenario: 'healthy-router'})
-    const etc = join(lab.paths.neutronConf, '..')
+    const etc = lab.paths.neutronConfigDir
     for (const f of await readdir(etc)) await chmod(join(etc, f), 0o640)
-    await chmod(lab.paths.novaConf, 0o640)
+    await chmod(lab.paths.novaConfig, 0o640)
   }, 120_000)
   afterAll(async () => {
     await labDown()

@@ -112,6 +112,8 @@ export const agentProbe: Check<NodeModel> = {
     const o = p.value
     const subject = m.paths.socketPath
     if (o.kind === 'failed') {
+      // with the agent's config unreadable the socket probed is the default path, a guess: a refusal there proves nothing
+      if (!m.agentIni.ok && o.how !== 'timeout') throw new NotEvaluated(`the probe of ${m.paths.socketPath} failed, but which socket the agent serves is unknown: ${m.agentIni.reason}`)
       out.fail({code: o.how === 'timeout' ? 'AGENT_PROBE_TIMEOUT' : 'AGENT_NOT_ANSWERING', evidence: [ev(p, describeProbe(o))], fix: {commands: [`systemctl restart ${svc(m)}`, `journalctl -u ${svc(m)} -n 50`], text: o.how === 'timeout' ? `The agent accepted the connection but did not answer (${o.detail}): it is stuck (RPC to neutron-server, or all workers busy).` : 'The agent does not accept connections on its socket.'}, subject, summary: `probe over the socket: ${describeProbe(o)}`})
       return
     }
